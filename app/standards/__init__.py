@@ -1,0 +1,1 @@
+"""Pure functions for the codes and formats Yibiao checks or produces (no Flask, no database)."""
