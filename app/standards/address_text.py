@@ -103,8 +103,13 @@ def _plain(value: str | None) -> str | None:
     return str(int(value)) if value.isdigit() else value
 
 
-def _room_floor(room: str | None) -> int | None:
-    if room and room.isdigit() and len(room) >= 3 and int(room[:-2]) > 0:
+def floor_of_room(room: str | None) -> int | None:
+    """The floor a room number gives: the digits before the last two of a number of 3 or more
+    digits (301 → 3, 1502 → 15, 0301 → 3); None when it gives none (12, B101, None)."""
+    if room is None:
+        return None
+    room = unicodedata.normalize("NFKC", require_str(room, "room number")).strip()
+    if room.isascii() and room.isdigit() and len(room) >= 3 and int(room[:-2]) > 0:
         return int(room[:-2])
     return None
 
@@ -144,7 +149,7 @@ def parse(text: str, known_prefixes: Iterable[str] | None = None) -> dict:
         pieces = re.split(r"[-之附]", number) + ([parts["sub"]] if parts["sub"] else [])
         number = "-".join(_plain(p) for p in pieces)
     room = _arabic(parts["room"]) if parts["room"] else None
-    floor = _floor(parts["floor"]) if parts["floor"] else _room_floor(room)
+    floor = _floor(parts["floor"]) if parts["floor"] else floor_of_room(room)
     return {
         "road": parts["road"] or None,
         "number": number,
@@ -166,7 +171,7 @@ def format_address(parts: dict) -> str:
         out.append(f"{building}栋")
     if unit:
         out.append(f"{unit}单元")
-    if floor is not None and floor != _room_floor(room):
+    if floor is not None and floor != floor_of_room(room):
         out.append(f"负{-floor}楼" if floor < 0 else f"{floor}楼")
     if room:
         out.append(f"{room}室")

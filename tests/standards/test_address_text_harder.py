@@ -79,6 +79,12 @@ def test_normal_form_writes_the_floor_only_when_the_room_does_not_say_it():
     assert address_text.normalise("人民路12号1栋负一楼") == "人民路12号1栋负1楼"
 
 
+@pytest.mark.parametrize(("room", "floor"), [("301", 3), ("1502", 15), ("0301", 3), ("３０１", 3), ("12", None),
+                                             ("B101", None), ("001", None), (None, None)])
+def test_floor_of_room(room, floor):
+    assert address_text.floor_of_room(room) == floor
+
+
 @pytest.mark.parametrize("text", ["人民路12号#$%", "—", "人民路12号1栋万单元", "人民路12号张三家"])
 def test_text_that_does_not_fit_is_refused_naming_it(text):
     with pytest.raises(ValueError, match="无法识别"):

@@ -73,6 +73,7 @@ BAD_CALLS = [
     (address_text.normalise, (12,), "must be a string, got int"),
     (address_text.parse, ("人民路12号", "襄阳市"), "known_prefixes must be a list"),
     (address_text.parse, ("人民路12号", [None]), "known prefix must be a string"),
+    (address_text.floor_of_room, (301,), "room number must be a string, got int"),
 ]
 
 
