@@ -32,11 +32,16 @@ class ObjectCode(NamedTuple):
     classification: str
     serial: int
     division_name: str | None
-    class_name: str  # Chinese label of the classification
+    class_name: str  # English code name of the classification, e.g. "building"
 
     @property
     def object_class(self) -> ObjectClass:
         return BY_CODE[self.classification]
+
+    @property
+    def class_label(self) -> str:
+        """Chinese name of the classification, e.g. 楼栋."""
+        return BY_CODE[self.classification].label
 
 
 def normalise(code: str) -> str:
@@ -115,4 +120,4 @@ def parse(code: str,
         name = lookup.get(division)
     else:
         raise ValueError(f"lookup must be a mapping or a function, got {type(lookup).__name__}")
-    return ObjectCode(division, classification, int(code[12:]), name, BY_CODE[classification].label)
+    return ObjectCode(division, classification, int(code[12:]), name, BY_CODE[classification].name)

@@ -29,8 +29,8 @@ def test_compose_and_parse_a_building_in_fancheng():
     code = object_code.compose("420606", "building", 1234)
     assert code == "420606" + CLASSES["building"].code + "000001234"
     parsed = object_code.parse(code, lookup={"420606": "樊城区"})
-    assert parsed == ("420606", CLASSES["building"].code, 1234, "樊城区", "楼栋")
-    assert parsed.object_class.name == "building"
+    assert parsed == ("420606", CLASSES["building"].code, 1234, "樊城区", "building")
+    assert parsed.class_label == "楼栋"
     assert object_code.parse(code, lookup=lambda division: None).division_name is None
 
 
