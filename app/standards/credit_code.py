@@ -55,11 +55,23 @@ def check_char(first17: str) -> str:
     return _check_char(first17)
 
 
-def _org_code_ok(code: str) -> bool:
+def _org_check_char(first8: str) -> str:
     # int(c, 36) gives 0-9 for digits and A=10 … Z=35: the Latin-order values GB 11714 uses.
-    total = sum(int(c, 36) * w for c, w in zip(code[8:16], _ORG_WEIGHTS))
+    total = sum(int(c, 36) * w for c, w in zip(first8, _ORG_WEIGHTS))
     check = 11 - total % 11
-    return code[16] == {10: "X", 11: "0"}.get(check, str(check))
+    return {10: "X", 11: "0"}.get(check, str(check))
+
+
+def org_check_char(first8: str) -> str:
+    """The GB 11714 check character (position 9 of the organisation code) for its first 8 characters."""
+    first8 = normalise(first8)
+    if len(first8) != 8 or not first8.isalnum() or not first8.isascii():
+        raise ValueError(f"org_check_char needs 8 digits or letters, got {first8!r}")
+    return _org_check_char(first8)
+
+
+def _org_code_ok(code: str) -> bool:
+    return code[16] == _org_check_char(code[8:16])
 
 
 def _well_formed(code: str) -> bool:

@@ -112,3 +112,17 @@ def test_changing_to_another_alphabet_character_breaks_the_check(prefix, positio
     assert [p.code for p in credit_code.problems(changed)
             if p.is_error or p.code == "credit_code.pilot_check_char"] in (
         ["credit_code.check_char"], ["credit_code.pilot_check_char"])
+
+
+def test_org_check_char_agrees_with_the_vectors(credit_case):
+    code = credit_case["normalised"]
+    if credit_case["org_code_valid"] is None:
+        return
+    made = credit_code.org_check_char(code[8:16]) == code[16]
+    assert made is credit_case["org_code_valid"]
+
+
+@pytest.mark.parametrize("bad", ["1234567", "1234567-", "ＡＢＣ１２３４５６"])
+def test_org_check_char_refuses_what_is_not_8_alphanumerics(bad):
+    with pytest.raises(ValueError):
+        credit_code.org_check_char(bad)
