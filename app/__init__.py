@@ -1,0 +1,64 @@
+"""Yibiao: standard addresses with QR door plates, and the actual population, housing and
+organisations found at them (一标三实)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_login import current_user
+from sqlalchemy import event
+
+from config import Config
+
+
+def create_app(config_class: type = Config) -> Flask:
+    from app import cli
+    from app.accounts import api as accounts_api
+    from app.accounts import views as accounts_views
+    from app.accounts.auth import api_key_id, init_auth
+    from app.actuals import api as actuals_api
+    from app.errors import register_error_handlers
+    from app.extensions import api, db, limiter, migrate
+    from app.jobs import api as jobs_api
+    from app.jobs import views as jobs_views
+    from app.jobs.services import bind_app
+    from app.places import api as places_api
+    from app.places import exports  # noqa: F401  (registers the export job kind)
+    from app.places import views as places_views
+
+    app = Flask(__name__, instance_path=str(config_class.INSTANCE_DIR))
+    app.config.from_object(config_class)
+    app.json.ensure_ascii = False
+    app.config["INSTANCE_DIR"].mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+    init_auth(app)
+    api.init_app(app)
+    api_key_limit = limiter.limit(
+        lambda: app.config["RATELIMIT_API_KEY"], key_func=api_key_id,
+        # Touching current_user runs the API-key loader, which sets g.api_key.
+        exempt_when=lambda: not (current_user.is_authenticated and api_key_id().startswith("key:")))
+    for module in (accounts_api, places_api, actuals_api, jobs_api):
+        api_key_limit(module.blp)
+        api.register_blueprint(module.blp)
+    for module in (accounts_views, places_views, jobs_views):
+        app.register_blueprint(module.bp)
+
+    register_error_handlers(app)
+    cli.register(app)
+    bind_app(app)
+    return app
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -1,0 +1,182 @@
+"""Problems: the one way errors leave the server.
+
+Every error response is RFC 9457 `application/problem+json` with `type`, `title`, `status`, `detail`,
+`code` and, for validation, `errors` (one entry per field: `field`, `message`). Codes are stable and
+listed in CATALOGUE; raise `Problem(code, ...)` anywhere below a view and the handler renders it.
+No stack trace ever reaches a client: unexpected exceptions are logged and answered as `server.error`.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app, jsonify, request
+from flask_wtf.csrf import CSRFError
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+# code -> (HTTP status, title shown to users)
+CATALOGUE: dict[str, tuple[int, str]] = {
+    "request.invalid": (400, "请求格式有误"),
+    "request.csrf": (400, "页面已过期，请刷新后重试（CSRF 校验失败）"),
+    "auth.required": (401, "请先登录"),
+    "auth.invalid_credentials": (401, "用户名或密码错误"),
+    "auth.api_key_invalid": (401, "API 密钥无效或已吊销"),
+    "auth.forbidden": (403, "您的角色无权执行此操作"),
+    "resource.not_found": (404, "未找到该对象，或它不在您的辖区内"),
+    "request.method_not_allowed": (405, "不支持该请求方法"),
+    "request.not_acceptable": (406, "无法提供所请求的格式"),
+    "conflict.version": (409, "数据已被他人修改，请刷新后重试"),
+    "conflict.duplicate": (409, "已存在相同的记录"),
+    "binding.already_bound": (409, "该单位已绑定在其他地址，确认迁移后再绑定"),
+    "state.not_allowed": (409, "当前状态不允许此操作"),
+    "request.too_large": (413, "上传内容过大"),
+    "request.unsupported_media_type": (415, "请求内容类型不受支持，请使用 application/json"),
+    "validation.failed": (422, "输入有误，请按提示修改"),
+    "request.rate_limited": (429, "请求过于频繁，请稍后再试"),
+    "server.error": (500, "服务器内部错误，已记录，请稍后再试"),
+    "server.unavailable": (503, "服务暂不可用，请稍后再试"),
+}
+
+_STATUS_CODES = {
+    400: "request.invalid",
+    401: "auth.required",
+    403: "auth.forbidden",
+    404: "resource.not_found",
+    405: "request.method_not_allowed",
+    406: "request.not_acceptable",
+    409: "conflict.duplicate",
+    413: "request.too_large",
+    415: "request.unsupported_media_type",
+    422: "validation.failed",
+    429: "request.rate_limited",
+    500: "server.error",
+    503: "server.unavailable",
+}
+
+
+class Problem(Exception):
+    """An error a client can act on. `errors` maps field name -> message (Chinese, says what to fix)."""
+
+    def __init__(self, code: str, detail: str | None = None, *, field: str | None = None,
+                 errors: dict[str, str] | None = None, **extra):
+        if code not in CATALOGUE:
+            raise KeyError(f"problem code {code!r} is not in the catalogue")
+        self.code = code
+        self.status, self.title = CATALOGUE[code]
+        self.errors = dict(errors or {})
+        if field is not None:
+            self.errors.setdefault(field, detail or self.title)
+        self.detail = detail or self.title
+        self.extra = extra
+        super().__init__(f"{code}: {self.detail}")
+
+    def to_dict(self) -> dict:
+        body = {
+            "type": f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/api/problems#{self.code}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "code": self.code,
+        }
+        if self.errors:
+            body["errors"] = [{"field": f, "message": m} for f, m in self.errors.items()]
+        body.update(self.extra)
+        return body
+
+
+def invalid(errors: dict[str, str]) -> Problem:
+    """A 422 naming each field and what is wrong with it."""
+    detail = "；".join(f"{field}：{message}" for field, message in errors.items())
+    return Problem("validation.failed", detail, errors=errors)
+
+
+def flatten_messages(messages, prefix: str = "") -> dict[str, str]:
+    """marshmallow/webargs nested messages -> {"a.b": "first message"}."""
+    out: dict[str, str] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            # webargs nests by location (json, query, form); the location is not part of the field.
+            if not prefix and key in {"json", "query", "form", "files", "headers", "view_args", "querystring"}:
+                out.update(flatten_messages(value, ""))
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+                out.update(flatten_messages(value, "" if name == "_schema" else name) if isinstance(value, dict)
+                           else {name: _first(value)})
+    else:
+        out[prefix or "_schema"] = _first(messages)
+    return out
+
+
+def _first(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return "；".join(str(v) for v in value)
+    return str(value)
+
+
+def problem_response(problem: Problem):
+    response = jsonify(problem.to_dict())
+    response.status_code = problem.status
+    response.mimetype = PROBLEM_MEDIA_TYPE
+    if problem.status == 401 and request.path.startswith("/api/"):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="yibiao"'
+    return response
+
+
+def _from_http_exception(e: HTTPException) -> Problem:
+    status = e.code or 500
+    code = _STATUS_CODES.get(status, "server.error" if status >= 500 else "request.invalid")
+    data = getattr(e, "data", None) or {}
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if status == 422 and messages:
+        return invalid(flatten_messages(messages))
+    if isinstance(e, CSRFError):
+        return Problem("request.csrf", f"页面已过期，请刷新后重试（{e.description}）")
+    if status == 429:
+        return Problem("request.rate_limited", f"请求过于频繁（限额 {e.description}），请稍后再试")
+    if code in CATALOGUE and CATALOGUE[code][0] == status:
+        return Problem(code)
+    problem = Problem("server.error" if status >= 500 else "request.invalid")
+    problem.status = status
+    return problem
+
+
+def wants_html() -> bool:
+    if request.path.startswith("/api/"):
+        return False
+    best = request.accept_mimetypes.best_match(["text/html", "application/json", PROBLEM_MEDIA_TYPE])
+    return best == "text/html"
+
+
+def register_error_handlers(app: Flask) -> None:
+    from flask import render_template
+
+    def render(problem: Problem):
+        if wants_html():
+            return render_template("error.html", problem=problem.to_dict()), problem.status
+        return problem_response(problem)
+
+    @app.errorhandler(Problem)
+    def handle_problem(e: Problem):
+        return render(e)
+
+    @app.errorhandler(ValidationError)
+    def handle_validation(e: ValidationError):
+        return render(invalid(flatten_messages(e.messages)))
+
+    @app.errorhandler(HTTPException)
+    def handle_http(e: HTTPException):
+        return render(_from_http_exception(e))
+
+    @app.get("/api/problems")
+    def problem_catalogue():
+        """What every problem code means: the `type` of each problem response points here."""
+        return render_template("problems.html", catalogue=CATALOGUE)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(e: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return render(Problem("server.error"))

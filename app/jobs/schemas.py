@@ -1,0 +1,16 @@
+from flask import url_for
+from marshmallow import Schema, fields
+
+
+class JobSchema(Schema):
+    id = fields.String()
+    kind = fields.String()
+    status = fields.String(metadata={"enum": ["queued", "running", "done", "failed"]})
+    status_label = fields.String()
+    done = fields.Integer()
+    total = fields.Integer()
+    percent = fields.Integer()
+    message = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+    download = fields.Function(lambda j: url_for("jobs.download", job_id=j.id) if j.status == "done" else None)

@@ -1,0 +1,112 @@
+"""Enqueue long jobs and report their progress.
+
+A job kind is a function `run(job, progress) -> (path, download_name)` registered with `@job_kind`.
+It calls `progress(done, total)` as it goes; the UI and `flask jobs show` read done/total back.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable
+
+from flask import Flask, current_app
+
+from app.audit.services import record
+from app.errors import Problem
+from app.extensions import db
+from app.lifecycle import utcnow
+
+from .models import Job
+from .queue import huey, start_in_process_consumer
+
+log = logging.getLogger(__name__)
+Runner = Callable[[Job, "Progress"], tuple[str, str]]
+_RUNNERS: dict[str, Runner] = {}
+_app: Flask | None = None
+
+
+def job_kind(kind: str):
+    def register(fn: Runner) -> Runner:
+        _RUNNERS[kind] = fn
+        return fn
+    return register
+
+
+def bind_app(app: Flask) -> None:
+    """Jobs run inside this app (the web process's, or the worker's)."""
+    global _app
+    _app = app
+
+
+def enqueue(actor, kind: str, params: dict) -> Job:
+    if kind not in _RUNNERS:
+        raise KeyError(kind)
+    job = Job(kind=kind, params=params, created_by_id=actor.id if actor else None)
+    db.session.add(job)
+    db.session.flush()
+    record(actor, "job.enqueue", job, after={"kind": kind, "params": params})
+    db.session.commit()
+    if current_app.config["JOBS_IN_PROCESS"]:
+        start_in_process_consumer()
+    run_job(job.id)
+    return job
+
+
+def own_job(actor, job_id: str) -> Job:
+    """A job the actor started; 404 for anyone else's."""
+    job = db.session.get(Job, job_id)
+    if job is None or job.created_by_id != actor.id:
+        raise Problem("resource.not_found")
+    return job
+
+
+class Progress:
+    """Writes done/total to the job row, at most a few times a second."""
+
+    def __init__(self, job: Job, every_s: float = 0.3):
+        self.job, self.every_s, self._last = job, every_s, 0.0
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        self.job.done = done
+        if total is not None:
+            self.job.total = total
+        now = time.monotonic()
+        if now - self._last >= self.every_s:
+            self._last = now
+            db.session.commit()
+
+
+def execute(job_id: str) -> None:
+    job = db.session.get(Job, job_id)
+    if job is None or job.status != "queued":
+        return
+    job.status = "running"
+    db.session.commit()
+    try:
+        path, name = _RUNNERS[job.kind](job, Progress(job))
+    except Exception as e:  # the job fails, the worker goes on
+        log.exception("job %s (%s) failed", job.id, job.kind)
+        db.session.rollback()
+        job = db.session.get(Job, job_id)
+        job.status, job.message = "failed", str(e) or type(e).__name__
+    else:
+        job.status, job.result_path, job.result_name = "done", path, name
+        job.done = job.total = max(job.total, job.done)
+    job.finished_at = utcnow()
+    db.session.commit()
+
+
+@huey.task()
+def run_job(job_id: str) -> None:
+    if huey.immediate:
+        return execute(job_id)
+    app = _app
+    if app is None:
+        from app import create_app
+        app = create_app()
+        bind_app(app)
+    with app.app_context():
+        try:
+            execute(job_id)
+        finally:
+            db.session.remove()

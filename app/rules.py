@@ -1,0 +1,40 @@
+"""Steps every service takes: check the role's permission, scope a query to the jurisdiction,
+check the version a client edited, and save a new record with its audit row in one commit."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.audit.services import record, snapshot
+from app.errors import Problem
+from app.extensions import db
+
+
+def require(actor, permission: str) -> None:
+    if not actor.can(permission):
+        raise Problem("auth.forbidden", f"“{actor.role_label}”角色无权执行此操作（需要 {permission} 权限）")
+
+
+def visible(actor, model):
+    """select(model) limited to the actor's jurisdiction."""
+    return select(model).where(actor.jurisdiction.clause(model))
+
+
+def check_version(obj, version: int) -> None:
+    if obj.version != version:
+        raise Problem("conflict.version",
+                      f"您修改的是第 {version} 版，当前已是第 {obj.version} 版，请刷新后重试",
+                      current_version=obj.version)
+
+
+def save_new(actor, obj, action: str, duplicate: str = "同一上级下已有相同编号的在用对象"):
+    """Insert `obj` with its audit row and commit; a unique index saying no becomes a 409."""
+    db.session.add(obj)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Problem("conflict.duplicate", duplicate) from None
+    record(actor, action, obj, after=snapshot(obj))
+    db.session.commit()
+    return obj

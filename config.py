@@ -1,0 +1,82 @@
+"""Configuration, read from the environment once at start-up.
+
+Every setting has a default that works on a fresh machine: SQLite under instance/, jobs in-process,
+no map tiles fetched from outside. Production sets DATABASE_URL, SECRET_KEY, PERSONAL_DATA_KEY,
+REDIS_URL and PUBLIC_BASE_URL.
+"""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("YIBIAO_INSTANCE", BASE_DIR / "instance"))
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'yibiao.db'}")
+    # Heroku-style and plain psycopg URLs both mean psycopg 3 here.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    # Key for ID numbers and phone numbers at rest (AES-GCM); derived from SECRET_KEY if unset.
+    PERSONAL_DATA_KEY = os.environ.get("PERSONAL_DATA_KEY", "")
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    INSTANCE_DIR = INSTANCE_DIR
+
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    # Run background jobs inside the web process (embedded default) or leave them to `flask jobs worker`.
+    JOBS_IN_PROCESS = _bool("JOBS_IN_PROCESS", True)
+    JOBS_IMMEDIATE = _bool("JOBS_IMMEDIATE", False)
+    EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", INSTANCE_DIR / "exports"))
+
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    PROVINCE_NAME = os.environ.get("PROVINCE_NAME", "湖北省")
+    # Leaflet tile URL template, e.g. https://tile.example.cn/{z}/{x}/{y}.png; empty = no tiles fetched.
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+    MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+    # Coordinate system the tiles are drawn in: wgs84, gcj02 (most Chinese tiles) or bd09.
+    MAP_TILE_CRS = os.environ.get("MAP_TILE_CRS", "gcj02")
+
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or (
+        os.environ.get("REDIS_URL") or "memory://"
+    )
+    RATELIMIT_DEFAULT = os.environ.get("RATELIMIT_DEFAULT", "")
+    RATELIMIT_API_KEY = os.environ.get("RATELIMIT_API_KEY", "6000 per minute")
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    WTF_CSRF_CHECK_DEFAULT = False  # checked in app/accounts/auth.py, only for cookie sessions
+    WTF_CSRF_TIME_LIMIT = None
+
+    API_TITLE = "Yibiao 一标三实 API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/static/vendor/swagger-ui/"
+    JSON_AS_ASCII = False
+    PAGE_SIZE_DEFAULT = 50
+    PAGE_SIZE_MAX = 500
+
+
+class TestConfig(Config):
+    TESTING = True
+    RATELIMIT_LOGIN = "1000 per minute"
+    JOBS_IN_PROCESS = False
