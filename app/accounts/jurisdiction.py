@@ -1,0 +1,128 @@
+"""Jurisdiction: what part of the city a user may see and change.
+
+Most users hold one or more areas of any level; since an area's code is a prefix of every code
+below it, "inside" means "area code starts with one of mine". Owning units (owner_reviewer) hold a
+set of objects instead: buildings or door plates by object code, with everything in them.
+
+The same rule has two forms here, kept side by side so that they cannot drift apart: `clause(model)`
+filters a query, `covers(obj)` checks one loaded object. Objects outside answer 404, never 403.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import false, or_, select
+
+from app.actuals.models import Binding, Housing, Organisation, Resident
+from app.errors import Problem
+from app.places.models import Area, Building, Compound, DoorPlate, Road, Room, Unit
+
+from .roles import OBJECT_SCOPED_ROLES
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    area_codes: tuple[str, ...] = ()
+    object_codes: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, user) -> "Jurisdiction":
+        if user.role in OBJECT_SCOPED_ROLES:
+            return cls(object_codes=frozenset(o.object_code for o in user.objects))
+        codes = sorted(a.area.code for a in user.areas)
+        # Drop areas already inside another of the user's areas.
+        kept = tuple(c for c in codes if not any(c != p and c.startswith(p) for p in codes))
+        return cls(area_codes=kept)
+
+    # --- areas -----------------------------------------------------------------------------
+    def covers_area_code(self, code: str) -> bool:
+        return any(code.startswith(p) for p in self.area_codes)
+
+    def _area_code_clause(self, column):
+        if not self.area_codes:
+            return false()
+        return or_(*(column.startswith(p, autoescape=True) for p in self.area_codes))
+
+    def _area_ids(self):
+        return select(Area.id).where(self._area_code_clause(Area.code))
+
+    # --- the address chain -----------------------------------------------------------------
+    def _plate_ids_owned(self):
+        return select(DoorPlate.id).where(DoorPlate.object_code.in_(self.object_codes))
+
+    def _building_ids(self):
+        return select(Building.id).where(self.clause(Building))
+
+    def _room_ids(self):
+        return select(Room.id).where(Room.building_id.in_(self._building_ids()))
+
+    def clause(self, model):
+        """A WHERE clause limiting `model` rows to this jurisdiction."""
+        if model is Area:
+            return self._area_code_clause(Area.code)
+        if model in (Road, Compound):
+            return or_(model.area_id.in_(self._area_ids()), self._owned_areas_clause(model))
+        if model is DoorPlate:
+            return or_(DoorPlate.area_id.in_(self._area_ids()),
+                       DoorPlate.object_code.in_(self.object_codes))
+        if model is Building:
+            return or_(Building.area_id.in_(self._area_ids()),
+                       Building.object_code.in_(self.object_codes),
+                       Building.door_plate_id.in_(self._plate_ids_owned()))
+        if model in (Unit, Room):
+            return model.building_id.in_(self._building_ids())
+        if model in (Resident, Housing):
+            return model.room_id.in_(self._room_ids())
+        if model is Organisation:
+            bound_here = select(Binding.organisation_id).where(Binding.active, self.clause(Binding))
+            return or_(Organisation.area_id.in_(self._area_ids()), Organisation.id.in_(bound_here))
+        if model is Binding:
+            return or_(Binding.room_id.in_(self._room_ids()),
+                       Binding.door_plate_id.in_(select(DoorPlate.id).where(self.clause(DoorPlate))))
+        raise TypeError(f"no jurisdiction rule for {model.__name__}")
+
+    def _owned_areas_clause(self, model):
+        # An owning unit sees the road and compound its buildings stand on.
+        if not self.object_codes:
+            return false()
+        if model is Road:
+            return model.id.in_(select(DoorPlate.road_id).where(self.clause(DoorPlate)))
+        return model.id.in_(select(Building.compound_id).where(self.clause(Building)))
+
+    def covers(self, obj) -> bool:
+        """Whether one loaded object lies inside this jurisdiction."""
+        if isinstance(obj, Area):
+            return self.covers_area_code(obj.code)
+        if isinstance(obj, DoorPlate):
+            return self.covers_area_code(obj.area.code) or obj.object_code in self.object_codes
+        if isinstance(obj, Building):
+            return (self.covers_area_code(obj.area.code) or obj.object_code in self.object_codes
+                    or obj.door_plate.object_code in self.object_codes)
+        if isinstance(obj, (Unit, Room)):
+            return self.covers(obj.building)
+        if isinstance(obj, (Resident, Housing)):
+            return self.covers(obj.room)
+        if isinstance(obj, Binding):
+            return self.covers(obj.room or obj.door_plate)
+        if isinstance(obj, Organisation):
+            binding = obj.active_binding
+            return self.covers_area_code(obj.area.code) or (binding is not None and self.covers(binding))
+        if isinstance(obj, (Road, Compound)):
+            return self.covers_area_code(obj.area.code) or bool(
+                self.object_codes and _scalar_exists(select(Building.id).where(
+                    self.clause(Building),
+                    (Building.door_plate_id.in_(select(DoorPlate.id).where(DoorPlate.road_id == obj.id))
+                     if isinstance(obj, Road) else Building.compound_id == obj.id))))
+        raise TypeError(f"no jurisdiction rule for {type(obj).__name__}")
+
+    def require(self, obj):
+        """`obj`, or 404 when it does not exist or lies outside (existence must not leak)."""
+        if obj is None or not self.covers(obj):
+            raise Problem("resource.not_found")
+        return obj
+
+
+def _scalar_exists(stmt) -> bool:
+    from app.extensions import db
+
+    return db.session.scalar(stmt.limit(1)) is not None

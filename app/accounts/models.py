@@ -1,0 +1,126 @@
+"""Users, their jurisdictions, and department API keys."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.lifecycle import utcnow
+
+from .roles import ROLES, can
+
+_hasher = PasswordHasher()
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    areas: Mapped[list["UserArea"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    objects: Mapped[list["UserObject"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+    @property
+    def jurisdiction(self):
+        """This user's Jurisdiction, worked out once per loaded user (i.e. once per request)."""
+        if "_jurisdiction" not in self.__dict__:
+            from .jurisdiction import Jurisdiction
+
+            self.__dict__["_jurisdiction"] = Jurisdiction.of(self)
+        return self.__dict__["_jurisdiction"]
+
+    def can(self, permission: str) -> bool:
+        return can(self.role, permission)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        if not self.password_hash:
+            return False
+        try:
+            return _hasher.verify(self.password_hash, password)
+        except (VerifyMismatchError, InvalidHashError):
+            return False
+
+
+class UserArea(db.Model):
+    """One area (any level) of a user's jurisdiction; everything inside it is the user's."""
+
+    __tablename__ = "user_area"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), primary_key=True)
+    area: Mapped["Area"] = relationship(lazy="joined")  # noqa: F821
+
+
+class UserObject(db.Model):
+    """One object an owning unit owns (a building or door plate, by its object code)."""
+
+    __tablename__ = "user_object"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    object_code: Mapped[str] = mapped_column(String(21), primary_key=True)
+
+
+class ApiKey(db.Model):
+    """A department's machine key. Only a SHA-256 of the secret is kept: keys are random and long,
+    so a slow password hash would only slow every API call."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    prefix: Mapped[str] = mapped_column(String(12), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    PREFIX = "ybk_"
+
+    @staticmethod
+    def digest(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User, name: str) -> tuple["ApiKey", str]:
+        """A new key and its secret; the secret is shown once and never stored."""
+        secret = cls.PREFIX + secrets.token_urlsafe(32)
+        return cls(user=user, name=name, prefix=secret[:12], key_hash=cls.digest(secret)), secret
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def revoke(self) -> None:
+        from app.errors import Problem
+
+        if self.revoked:
+            raise Problem("state.not_allowed", "该密钥已吊销")
+        self.revoked_at = utcnow()

@@ -1,0 +1,40 @@
+"""Roles and what each may do. One table, read by every permission check.
+
+Reading is always limited to the user's jurisdiction as well (app/accounts/jurisdiction.py); a
+permission here only says which kinds of action a role may take inside it.
+"""
+
+ROLES: dict[str, str] = {
+    "admin": "系统管理员",
+    "police": "社区民警",
+    "grid_worker": "网格员",
+    "collector": "采集员（运营运维单位）",
+    "street_reviewer": "街道/乡镇初审",
+    "owner_reviewer": "权属单位初审",
+    "district_reviewer": "区县部门复审",
+    "city_reviewer": "市直部门复审",
+    "department": "部门接口（API）",
+}
+
+# places.write: the address base (roads, door plates, buildings, units, rooms);
+# actuals.write: residents, housing, organisations, bindings;
+# personal.full: read full ID and phone numbers (each read is audit-logged).
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset({"places.read", "places.write", "actuals.read", "actuals.write",
+                        "personal.full", "export", "users.manage"}),
+    "police": frozenset({"places.read", "actuals.read", "actuals.write", "personal.full", "export"}),
+    "grid_worker": frozenset({"places.read", "actuals.read", "actuals.write"}),
+    "collector": frozenset({"places.read"}),
+    "street_reviewer": frozenset({"places.read", "actuals.read"}),
+    "owner_reviewer": frozenset({"places.read", "actuals.read"}),
+    "district_reviewer": frozenset({"places.read", "actuals.read", "export"}),
+    "city_reviewer": frozenset({"places.read", "actuals.read", "export"}),
+    "department": frozenset({"places.read", "actuals.read", "export"}),
+}
+
+# Owning units are scoped by the objects they own, every other role by areas.
+OBJECT_SCOPED_ROLES = frozenset({"owner_reviewer"})
+
+
+def can(role: str, permission: str) -> bool:
+    return permission in PERMISSIONS.get(role, frozenset())

@@ -1,0 +1,84 @@
+"""Sign-in page and the admin page for users and API keys."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required, login_user, logout_user
+from sqlalchemy import select
+
+from app.errors import Problem
+from app.extensions import db, limiter
+from app.places.models import Area
+
+from . import services
+from .auth import actor
+from .roles import OBJECT_SCOPED_ROLES, ROLES
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+USER_FIELDS = {"username": "用户名", "display_name": "姓名", "role": "角色", "password": "密码",
+               "area_codes": "辖区代码", "object_codes": "权属对象编码", "name": "名称", "user_id": "用户"}
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths on this site, so that a crafted link cannot send a user elsewhere after sign-in.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("places.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def login():
+    problem = None
+    if request.method == "POST":
+        try:
+            user = services.authenticate(request.form.get("username", "").strip(), request.form.get("password", ""))
+        except Problem as e:
+            problem = e
+        else:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", problem=problem), 401 if problem else 200
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash("已退出登录")
+    return redirect(url_for("accounts.login"))
+
+
+def _split(text: str) -> list[str]:
+    return [part for part in text.replace("，", ",").replace(" ", ",").split(",") if part]
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@login_required
+def users():
+    user = actor()
+    problem, secret = None, None
+    if request.method == "POST":
+        form = request.form
+        try:
+            if form["action"] == "create":
+                created = services.create_user(user, {
+                    "username": form.get("username", "").strip(), "display_name": form.get("display_name") or None,
+                    "role": form.get("role", ""), "password": form.get("password", ""),
+                    "area_codes": _split(form.get("area_codes", "")),
+                    "object_codes": _split(form.get("object_codes", ""))})
+                flash(f"已创建用户 {created.username}")
+            elif form["action"] == "toggle":
+                changed = services.set_active(user, int(form["user_id"]), form["active"] == "1")
+                flash(f"已{'启用' if changed.active else '停用'} {changed.username}")
+            elif form["action"] == "issue_key":
+                key, secret = services.issue_api_key(user, int(form["user_id"]), form.get("name", "").strip() or "接口")
+                flash(f"已签发密钥“{key.name}”，请立即复制保存，它只显示这一次")
+            elif form["action"] == "revoke_key":
+                key = services.revoke_api_key(user, int(form["key_id"]))
+                flash(f"已吊销密钥“{key.name}”")
+        except Problem as e:
+            problem = e
+        if problem is None and secret is None:
+            return redirect(url_for("accounts.users"))
+    roots = db.session.scalars(select(Area).where(Area.code.in_(user.jurisdiction.area_codes))).all()
+    return render_template("accounts/users.html", users=services.list_users(user), keys=services.api_keys(user),
+                           roles=ROLES, object_roles=OBJECT_SCOPED_ROLES, problem=problem, secret=secret,
+                           labels=USER_FIELDS, roots=roots, form=request.form), 422 if problem else 200

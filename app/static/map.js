@@ -1,0 +1,20 @@
+// Building markers on a Leaflet map. Tiles only when a tile URL is configured: nothing is fetched
+// from outside by default. Marker coordinates arrive already in the tiles' coordinate system.
+export function drawMap(element, markers, tiles) {
+  const map = L.map(element, { attributionControl: Boolean(tiles.url) });
+  if (tiles.url) L.tileLayer(tiles.url, { maxZoom: 19, attribution: tiles.attribution || "" }).addTo(map);
+  const points = markers.map((m) => {
+    const latLng = [m.at[1], m.at[0]];
+    const link = document.createElement("a");
+    link.href = `/places/a/${encodeURIComponent(m.code)}`;
+    link.textContent = m.label; // text, not HTML: names come from data
+    L.circleMarker(latLng, { radius: 6, color: "#0b4ea2", weight: 2, fillOpacity: 0.6 })
+      .bindPopup(link)
+      .addTo(map);
+    return latLng;
+  });
+  if (points.length === 1) map.setView(points[0], 17);
+  else if (points.length) map.fitBounds(points, { padding: [20, 20] });
+  else map.setView([32.01, 112.12], 10);
+  return map;
+}
