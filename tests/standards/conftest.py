@@ -6,7 +6,6 @@ A test asks for one case by naming an argument below; it is then run once per ca
 """
 
 import json
-import sys
 from functools import cache
 from pathlib import Path
 
@@ -14,11 +13,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "tests" / "vectors"
-
-# So that `pytest tests/standards` imports app.standards without an installed package or a
-# pythonpath setting; harmless when the project's pytest configuration already does it.
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 # argument name -> (vector file, list in it, field naming a case in test ids)
 CASE_ARGS = {
