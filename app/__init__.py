@@ -17,6 +17,7 @@ def create_app(config_class: type = Config) -> Flask:
     from app.accounts import views as accounts_views
     from app.accounts.auth import api_key_id, init_auth
     from app.actuals import api as actuals_api
+    from app.api import require_json_bodies
     from app.errors import register_error_handlers
     from app.extensions import api, db, limiter, migrate
     from app.jobs import api as jobs_api
@@ -38,6 +39,7 @@ def create_app(config_class: type = Config) -> Flask:
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
     init_auth(app)
+    require_json_bodies(app)
     api.init_app(app)
     api_key_limit = limiter.limit(
         lambda: app.config["RATELIMIT_API_KEY"], key_func=api_key_id,

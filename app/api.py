@@ -129,3 +129,14 @@ def _decode_cursor(cursor: str | None) -> int | None:
 
 class PageSchema(Schema):
     next = fields.String(allow_none=True, metadata={"description": "下一页的链接；没有更多时为 null"})
+
+
+def require_json_bodies(app) -> None:
+    """API writes with a body must send JSON: anything else is 415, not a confusing 422."""
+
+    @app.before_request
+    def _json_only():
+        if (request.path.startswith("/api/") and request.method in {"POST", "PUT", "PATCH"}
+                and (request.content_length or request.headers.get("Transfer-Encoding")) and not request.is_json):
+            raise Problem("request.unsupported_media_type",
+                          f"请求内容类型为 {request.mimetype or '空'}，请使用 application/json")

@@ -53,7 +53,12 @@ def demo(app) -> dict:
 
 @pytest.fixture()
 def ctx(app):
-    """An app context for calling services directly; the session is cleaned up afterwards."""
+    """An app context for calling services directly; the session is cleaned up afterwards.
+
+    Not for tests that also send requests: a request would share this context (its `g` and
+    database session) instead of getting its own. Those tests open `app.app_context()` around
+    their direct database reads instead.
+    """
     with app.app_context():
         yield
         db.session.rollback()

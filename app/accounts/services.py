@@ -136,4 +136,5 @@ def api_keys(actor) -> list[ApiKey]:
 
     require(actor, "users.manage")
     call_counter.flush()
+    db.session.commit()  # end this request's read snapshot (SQLite) so that the counts just added show
     return [k for k in db.session.scalars(select(ApiKey).order_by(ApiKey.id)) if _manages(actor, k.user)]

@@ -97,12 +97,13 @@ def test_only_admins_change_the_address_base(username, as_user, app, demo, place
             assert response.status_code == 409 and response.json["code"] == "state.not_allowed"
 
 
-def test_a_district_admin_cannot_change_another_district(app, ctx, places):
+def test_a_district_admin_cannot_change_another_district(app, places):
     from app.accounts.services import create_user
     from tests.conftest import Client
 
-    create_user(None, {"username": "admin_xc", "role": "admin", "password": "district-admin-1",
-                       "area_codes": ["420602"]})
+    with app.app_context():
+        create_user(None, {"username": "admin_xc", "role": "admin", "password": "district-admin-1",
+                           "area_codes": ["420602"]})
     client = Client(app.test_client()).sign_in("admin_xc", "district-admin-1")
     outside = places["grid"]["plate"]  # in 樊城区
     response = client.post(f"/api/v1/addresses/{outside}/status",

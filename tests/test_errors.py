@@ -1,0 +1,111 @@
+"""Every error a client can meet is application/problem+json with a stable code and no stack trace."""
+import pytest
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response, status, code):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == PROBLEM
+    body = response.json
+    assert body["code"] == code
+    assert {"type", "title", "status", "detail", "code"} <= set(body)
+    assert body["type"].endswith(f"/api/problems#{code}")
+    assert "Traceback" not in response.get_data(as_text=True)
+    return body
+
+
+def test_not_signed_in_is_401_with_a_bearer_challenge(anonymous):
+    response = anonymous.get("/api/v1/areas")
+    assert_problem(response, 401, "auth.required")
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_unknown_api_path_is_404(as_user):
+    assert_problem(as_user("city").get("/api/v1/no-such-thing"), 404, "resource.not_found")
+
+
+def test_wrong_method_is_405(as_user):
+    assert_problem(as_user("city").delete("/api/v1/areas"), 405, "request.method_not_allowed")
+
+
+def test_body_that_is_not_json_is_415(as_user):
+    response = as_user("admin").post("/api/v1/roads", data="name=人民路", content_type="text/plain")
+    assert_problem(response, 415, "request.unsupported_media_type")
+
+
+def test_broken_json_is_a_clear_400(as_user):
+    response = as_user("admin").post("/api/v1/roads", data="{not json", content_type="application/json")
+    assert_problem(response, 400, "request.invalid")
+
+
+def test_too_large_body_is_413(app, as_user):
+    client = as_user("admin")
+    body = b'{"name": "' + b"x" * (app.config["MAX_CONTENT_LENGTH"] + 10) + b'"}'
+    assert_problem(client.post("/api/v1/roads", data=body, content_type="application/json"), 413,
+                   "request.too_large")
+
+
+def test_validation_names_each_field_and_rule(as_user):
+    response = as_user("admin").post("/api/v1/roads", json={"name": "x", "area_code": 420606, "colour": "red"})
+    body = assert_problem(response, 422, "validation.failed")
+    by_field = {e["field"]: e["message"] for e in body["errors"]}
+    assert "长度" in by_field["name"]
+    assert by_field["area_code"] == "应为文本"
+    assert by_field["colour"] == "不认识的字段"
+
+
+def test_rate_limited_api_key_is_429(app, demo):
+    from tests.conftest import Client
+
+    client = Client(app.test_client())
+    client.c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {demo['users']['dept']['api_key']}"
+    old = app.config["RATELIMIT_API_KEY"]
+    app.config["RATELIMIT_API_KEY"] = "3 per minute"
+    try:
+        responses = [client.get("/api/v1/areas") for _ in range(4)]
+    finally:
+        app.config["RATELIMIT_API_KEY"] = old
+    assert [r.status_code for r in responses[:3]] == [200, 200, 200]
+    assert_problem(responses[3], 429, "request.rate_limited")
+
+
+def test_unexpected_error_is_500_without_a_trace(app, as_user, monkeypatch):
+    from app.places import services
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals: db password is hunter2")
+
+    monkeypatch.setattr(services, "root_areas", broken)
+    response = as_user("city").get("/api/v1/areas")
+    body = assert_problem(response, 500, "server.error")
+    assert "hunter2" not in response.get_data(as_text=True)
+    assert "RuntimeError" not in str(body)
+
+
+def test_a_page_error_is_a_chinese_html_page(as_user):
+    response = as_user("police").get("/places/a/999999999999999999999", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    assert "未找到" in response.get_data(as_text=True)
+
+
+def test_the_problem_catalogue_page_lists_every_code(anonymous):
+    from app.errors import CATALOGUE
+
+    text = anonymous.get("/api/problems").get_data(as_text=True)
+    assert all(code in text for code in CATALOGUE)
+
+
+def test_openapi_document_lists_endpoints_and_their_problem_codes(anonymous):
+    spec = anonymous.get("/api/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    nearby = spec["paths"]["/api/v1/buildings/nearby"]["get"]
+    assert "422" in nearby["responses"] and "validation.failed" in nearby["responses"]["422"]["description"]
+    assert "/api/v1/addresses/{code}" in spec["paths"]
+    docs = anonymous.get("/api/docs")
+    assert docs.status_code == 200 and b"/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.data
+
+
+@pytest.mark.parametrize("path", ["/login", "/api/docs", "/api/problems"])
+def test_public_pages_need_no_sign_in(anonymous, path):
+    assert anonymous.get(path).status_code == 200
