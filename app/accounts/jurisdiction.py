@@ -60,8 +60,11 @@ class Jurisdiction:
         """A WHERE clause limiting `model` rows to this jurisdiction."""
         if model is Area:
             return self._area_code_clause(Area.code)
-        if model in (Road, Compound):
-            return or_(model.area_id.in_(self._area_ids()), self._owned_areas_clause(model))
+        if model is Road:  # a road belongs to a district; a smaller jurisdiction sees the roads it has plates on
+            return or_(Road.area_id.in_(self._area_ids()), Road.id.in_(self._road_ids()))
+        if model is Compound:
+            return or_(Compound.area_id.in_(self._area_ids()),
+                       Compound.id.in_(select(Building.compound_id).where(self.clause(Building))))
         if model is DoorPlate:
             return or_(DoorPlate.area_id.in_(self._area_ids()),
                        DoorPlate.object_code.in_(self.object_codes))
@@ -81,13 +84,9 @@ class Jurisdiction:
                        Binding.door_plate_id.in_(select(DoorPlate.id).where(self.clause(DoorPlate))))
         raise TypeError(f"no jurisdiction rule for {model.__name__}")
 
-    def _owned_areas_clause(self, model):
-        # An owning unit sees the road and compound its buildings stand on.
-        if not self.object_codes:
-            return false()
-        if model is Road:
-            return model.id.in_(select(DoorPlate.road_id).where(self.clause(DoorPlate)))
-        return model.id.in_(select(Building.compound_id).where(self.clause(Building)))
+    def _road_ids(self):
+        plates = or_(self.clause(DoorPlate), DoorPlate.id.in_(select(Building.door_plate_id).where(self.clause(Building))))
+        return select(DoorPlate.road_id).where(plates)
 
     def covers(self, obj) -> bool:
         """Whether one loaded object lies inside this jurisdiction."""
@@ -108,11 +107,8 @@ class Jurisdiction:
             binding = obj.active_binding
             return self.covers_area_code(obj.area.code) or (binding is not None and self.covers(binding))
         if isinstance(obj, (Road, Compound)):
-            return self.covers_area_code(obj.area.code) or bool(
-                self.object_codes and _scalar_exists(select(Building.id).where(
-                    self.clause(Building),
-                    (Building.door_plate_id.in_(select(DoorPlate.id).where(DoorPlate.road_id == obj.id))
-                     if isinstance(obj, Road) else Building.compound_id == obj.id))))
+            return self.covers_area_code(obj.area.code) or _scalar_exists(
+                select(type(obj).id).where(type(obj).id == obj.id, self.clause(type(obj))))
         raise TypeError(f"no jurisdiction rule for {type(obj).__name__}")
 
     def require(self, obj):
