@@ -43,5 +43,5 @@ def show(job_id, follow):
             if job.status in ("done", "failed") or not follow:
                 break
             time.sleep(0.5)
-    click.echo(f"{job.status_label}{'：' + job.message if job.message else ''}"
+    click.echo(f"{job.status_label} {job.done}/{job.total}{'：' + job.message if job.message else ''}"
                f"{'，结果：' + job.result_path if job.result_path else ''}")
