@@ -18,6 +18,8 @@ RUN_DIR = Path(tempfile.mkdtemp(prefix="yibiao-tests-"))
 os.environ["YIBIAO_INSTANCE"] = str(RUN_DIR / "instance")
 os.environ.setdefault("SECRET_KEY", "tests-only")
 os.environ["JOBS_IN_PROCESS"] = "0"
+# Rate-limit counters in memory: a rerun within the minute must not inherit the last run's counts.
+os.environ["RATELIMIT_STORAGE_URI"] = "memory://"
 
 from sqlalchemy import select  # noqa: E402
 

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# One command to a running Yibiao with a demo city on SQLite: http://127.0.0.1:5000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install.sh
+export FLASK_APP=wsgi.py
+.venv/bin/flask db upgrade
+.venv/bin/flask demo-city --scale small --if-empty
+instance=${YIBIAO_INSTANCE:-instance}
+echo
+cat "$instance/demo-logins.txt"
+echo
+echo "一标三实 Yibiao 已启动：http://127.0.0.1:${PORT:-5000}  （Ctrl+C 停止）"
+exec .venv/bin/gunicorn --bind "127.0.0.1:${PORT:-5000}" --workers "${WORKERS:-2}" --threads 4 \
+  --access-logfile - wsgi:app
