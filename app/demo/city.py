@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+from collections import Counter
 import math
 import random
 import secrets
@@ -27,7 +28,7 @@ import click
 from sqlalchemy import func, insert, select, text
 
 from app import privacy
-from app.accounts.models import ApiKey, User
+from app.accounts.models import ApiKey
 from app.accounts.services import create_user
 from app.actuals.models import Binding, Housing, Organisation, Resident
 from app.audit.services import record
@@ -122,14 +123,12 @@ class _Ids:
 
 
 class _Writer:
-    """Buffers rows per model and inserts them in batches, parents before children, advancing the
-    progress bar."""
+    """Buffers rows per model and inserts them in batches, parents before children."""
 
     ORDER = (Road, DoorPlate, Compound, Building, Unit, Room, Housing, Resident, Organisation, Binding)
 
-    def __init__(self, bar):
+    def __init__(self):
         self.rows: dict = {model: [] for model in self.ORDER}
-        self.bar = bar
         self.counts: dict[str, int] = {}
 
     def add(self, model, row: dict) -> None:
@@ -144,7 +143,6 @@ class _Writer:
             if rows:
                 db.session.execute(insert(model), rows)
                 self.counts[model.__tablename__] = self.counts.get(model.__tablename__, 0) + len(rows)
-                self.bar.update(len(rows))
                 self.rows[model] = []
 
 
@@ -247,6 +245,7 @@ class _CityBuilder:
 
     # --- streets ------------------------------------------------------------------------------
     def roads_for(self, township_code: str, n_plates: int) -> list[dict]:
+        """The township's roads, made on first use: about one road per 25 door plates."""
         roads = self.roads.get(township_code)
         if roads is None:
             district = township_code[:6]
@@ -274,26 +273,26 @@ class _CityBuilder:
         echo("装入区划…")
         grids = self.load_areas()
         plan = self.plan(grids)
-        n_plates = sum(len(plates) for _, plates in plan)
-        layouts_residential = sum(1 for _, plates in plan for plate in plates for spec in plate
-                                  for room in _layout(spec) if room[3] == "residential")
-        residents_per_room = array("H", bytes(2 * layouts_residential))
+        plates_per_township = Counter()
+        rooms_by_use = Counter()
+        for grid, plates in plan:
+            plates_per_township[grid.township_code] += len(plates)
+            rooms_by_use.update(room[3] for plate in plates for spec in plate for room in _layout(spec))
+        residential = rooms_by_use["residential"]
+        residents_per_room = array("H", bytes(2 * residential))  # spread evenly at random: ~Poisson
         for _ in range(scale.residents):
-            residents_per_room[rng.randrange(layouts_residential)] += 1
-        total = (n_plates + scale.buildings + 2 * scale.rooms + scale.residents + 2 * scale.organisations
-                 + 30_000 * (scale.rooms > 100_000))
+            residents_per_room[rng.randrange(residential)] += 1
         self.roads, self.road_names = {}, {}
         codes = _CodeBook()
-        with click.progressbar(length=total, label="生成演示城市", show_percent=True, show_eta=True,
-                               item_show_func=lambda _: None) as bar:
-            self.writer = writer = _Writer(bar)
+        with click.progressbar(length=scale.buildings, label="生成演示城市（楼栋）", show_percent=True,
+                               show_pos=True, show_eta=True) as bar:
+            self.writer = writer = _Writer()
             residential_index = 0
-            org_budget = _Budget(scale.organisations, sum(1 for _, ps in plan for p in ps for s in p
-                                                          for r in _layout(s) if r[3] != "residential"))
+            org_budget = _Budget(scale.organisations, sum(rooms_by_use.values()) - residential)
             for grid, plates in plan:
                 division = grid.code[:6]
                 for plate_specs in plates:
-                    roads = self.roads_for(grid.township_code, n_plates // 100 + 10)
+                    roads = self.roads_for(grid.township_code, plates_per_township[grid.township_code])
                     road = rng.choice(roads)
                     number = road["next_number"]
                     road["next_number"] += rng.choice((1, 2, 2))
@@ -319,6 +318,7 @@ class _CityBuilder:
                             "area_id": grid.area_id, "floors": spec["floors"], "use": spec["use"],
                             "lon": blon, "lat": blat, "grid_code": beidou.encode(blon, blat),
                             "footprint": _footprint(blon, blat, rng), "status": "active", "version": 1})
+                        bar.update(1)
                         unit_ids = {}
                         for unit_no, floor, number_text, use in _layout(spec):
                             if unit_no and unit_no not in unit_ids:

@@ -52,7 +52,7 @@ class _AreaPrefixes:
             rows = db.session.execute(select(Area.id, Area.code, Area.name, Area.level)).all()
             name_by_code = {code: name for _, code, name, _ in rows}
             by_id = {}
-            for area_id, code, _, level in rows:
+            for area_id, code, _, _ in rows:
                 parts = [name_by_code.get(code[:n], "") for n in (4, 6, 9) if len(code) >= n]
                 by_id[area_id] = "".join(parts)
             self._place_names = sorted({name for _, _, name, level in rows if level in ("district", "township")})

@@ -145,7 +145,7 @@ def test_object_codes_stay_unique_under_concurrent_creation(app, places):
         with app.app_context():
             actor = db.session.scalar(select(User).where(User.username == "admin"))
             try:
-                for i in range(5):
+                for _ in range(5):
                     made = create_building(actor, {"door_plate_code": places["elsewhere"]["plate"],
                                                    "number": unique("T"), "floors": 2})
                     codes.append(made.object_code)
