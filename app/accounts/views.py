@@ -1,15 +1,17 @@
 """Sign-in page and the admin page for users and API keys."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
+from marshmallow import ValidationError
 from sqlalchemy import select
 
-from app.errors import Problem
+from app.errors import Problem, flatten_messages, invalid
 from app.extensions import db, limiter
 from app.places.models import Area
 
 from . import services
 from .auth import actor
 from .roles import OBJECT_SCOPED_ROLES, ROLES
+from .schemas import UserIn
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -46,6 +48,14 @@ def logout():
     return redirect(url_for("accounts.login"))
 
 
+def _load(schema, data: dict) -> dict:
+    """Validate a form with the API's schema, so that a page and the API accept the same input."""
+    try:
+        return schema.load(data)
+    except ValidationError as e:
+        raise invalid(flatten_messages(e.messages)) from None
+
+
 def _split(text: str) -> list[str]:
     return [part for part in text.replace("，", ",").replace(" ", ",").split(",") if part]
 
@@ -59,11 +69,12 @@ def users():
         form = request.form
         try:
             if form["action"] == "create":
-                created = services.create_user(user, {
+                data = _load(UserIn(), {
                     "username": form.get("username", "").strip(), "display_name": form.get("display_name") or None,
                     "role": form.get("role", ""), "password": form.get("password", ""),
                     "area_codes": _split(form.get("area_codes", "")),
                     "object_codes": _split(form.get("object_codes", ""))})
+                created = services.create_user(user, data)
                 flash(f"已创建用户 {created.username}")
             elif form["action"] == "toggle":
                 changed = services.set_active(user, int(form["user_id"]), form["active"] == "1")

@@ -12,8 +12,8 @@ from app.extensions import db
 from app.standards import coords
 
 from . import services
-from .addresses import KIND_LABELS, address_text, kind_of, location_of
-from .models import Area, Building, DoorPlate, Room, Unit
+from .addresses import KIND_LABELS, address_text, area_id_of, kind_of, location_of
+from .models import Area, Building, Room, Unit
 
 bp = Blueprint("places", __name__, template_folder="templates")
 PAGE = 100
@@ -50,7 +50,7 @@ def index():
         except Problem as e:
             problem = e
     return render_template("places/index.html", roots=services.root_areas(user), q=q, results=results,
-                           problem=problem, address_text=address_text, kind_labels=KIND_LABELS, kind_of=kind_of)
+                           problem=problem)
 
 
 @bp.get("/places/areas/<code>")
@@ -64,7 +64,7 @@ def area(code):
                for b in buildings["items"]]
     total = db.session.scalar(select(func.count()).select_from(services.buildings_in(user, area).subquery()))
     return render_template("places/area.html", area=area, crumbs=_crumbs(area), children=services.child_areas(area),
-                           buildings=buildings, total=total, markers=markers, address_text=address_text)
+                           buildings=buildings, total=total, markers=markers)
 
 
 @bp.get("/places/a/<code>")
@@ -80,17 +80,16 @@ def address(code):
             by_room.setdefault(r.room_id, []).append(r)
         actuals_here["by_room"] = by_room
     building = node.building if isinstance(node, (Unit, Room)) else None
-    area_id = node.area_id if isinstance(node, (DoorPlate, Building)) else node.building.area_id
     return render_template(
         "places/address.html", node=node, kind=kind_of(node), kind_label=KIND_LABELS[kind_of(node)],
         text=address_text(node), lon=lon, lat=lat, grid_code=grid_code, gcj02=coords.wgs84_to_gcj02(lon, lat),
         children=services.active_children(node), actuals=actuals_here, building=building,
-        crumbs=_crumbs(db.session.get(Area, area_id)), address_text=address_text, kind_of=kind_of,
-        kind_labels=KIND_LABELS, housing_uses=HOUSING_USES, ownership=OWNERSHIP,
+        crumbs=_crumbs(db.session.get(Area, area_id_of(node))), housing_uses=HOUSING_USES, ownership=OWNERSHIP,
         markers=[{"code": node.object_code, "label": address_text(node), "at": _map_point(lon, lat)}])
 
 
 @bp.app_context_processor
-def _map_settings():
+def _template_helpers():
     cfg = current_app.config
-    return {"map_tiles": {"url": cfg["MAP_TILE_URL"], "attribution": cfg["MAP_TILE_ATTRIBUTION"]}}
+    return {"map_tiles": {"url": cfg["MAP_TILE_URL"], "attribution": cfg["MAP_TILE_ATTRIBUTION"]},
+            "address_text": address_text, "kind_of": kind_of, "kind_labels": KIND_LABELS}
