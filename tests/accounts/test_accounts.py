@@ -173,3 +173,9 @@ def test_web_sign_in_redirects_back_and_rejects_foreign_next(app, demo):
     done = client.post("/login?next=//evil.example.com/", data={
         "csrf_token": token, "username": "district", "password": demo["users"]["district"]["password"]})
     assert done.status_code == 302 and done.headers["Location"] == "/"
+
+
+def test_sign_in_without_a_password_names_the_field(anonymous):
+    anonymous.token = anonymous.get("/api/v1/session").json["csrf_token"]
+    response = anonymous.post("/api/v1/session", json={"username": "police"})
+    assert response.status_code == 422 and response.json["errors"][0]["field"] == "password"

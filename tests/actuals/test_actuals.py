@@ -175,3 +175,26 @@ def test_organisations_list_by_name_within_jurisdiction(as_user):
     assert found[0]["phone"].endswith("6789") and "*" in found[0]["phone"]
     # Registered at township level and bound nowhere: not inside any one grid worker's grid.
     assert as_user("grid").get("/api/v1/organisations", query_string={"name": org["name"]}).json["items"] == []
+
+
+def test_move_out_bad_input(as_user, places):
+    client = as_user("police")
+    resident, _ = register(client, places["township"]["room"], moved_in="2020-05-01")
+    url = f"/api/v1/residents/{resident['id']}/move-out"
+    for body, field in (({"version": 1}, "on"), ({"on": "yesterday", "version": 1}, "on"),
+                        ({"on": "2019-01-01", "version": 1}, "moved_out")):
+        response = client.post(url, json=body)
+        assert response.status_code == 422 and response.json["errors"][0]["field"] == field, response.json
+    assert client.get(f"/api/v1/residents/{resident['id']}").json["status"] == "active"
+
+
+def test_an_organisations_phone_is_revealed_only_with_an_audit_row(app, as_user):
+    police = as_user("police")
+    org = new_organisation(police, phone="13800001111")
+    assert org["phone"] == "138****1111"
+    assert as_user("street").post(f"/api/v1/organisations/{org['object_code']}/personal").status_code == 403
+    full = police.post(f"/api/v1/organisations/{org['object_code']}/personal")
+    assert full.json == {"phone": "13800001111"}
+    with app.app_context():
+        assert db.session.scalar(select(AuditLog.actor_name).where(
+            AuditLog.action == "organisation.reveal_personal").order_by(AuditLog.id.desc())) == "police"

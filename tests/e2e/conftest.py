@@ -1,0 +1,242 @@
+"""End-to-end set-up: the real server (gunicorn, 2 workers) on a free loopback port against the
+database that tests/conftest.py prepared, and Debian's Chromium driven by Playwright.
+
+The server gets the test process's environment (same YIBIAO_INSTANCE, DATABASE_URL, SECRET_KEY, so
+it reads the same city and can decrypt its ID numbers), with jobs run in-process. No browser is ever
+downloaded: Playwright launches /usr/bin/chromium, and the e2e tests skip if it is not installed.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking"]
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+
+
+@dataclass
+class Server:
+    url: str
+    log: Path
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _chromium_installed():
+    # Session-scoped and autouse (for tests/e2e only), so it runs before the server is started.
+    if not CHROMIUM.exists():
+        pytest.skip(f"e2e tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium); it is missing")
+
+
+@pytest.fixture(scope="session")
+def server(app, tmp_path_factory):
+    """The app served by gunicorn from a subprocess, as in production; stopped after the session."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = os.environ.copy()  # YIBIAO_INSTANCE, DATABASE_URL, SECRET_KEY as tests/conftest.py set them
+    env.update({
+        "JOBS_IN_PROCESS": "1",
+        "PUBLIC_BASE_URL": url,
+        "MAP_TILE_URL": "",  # no tiles: nothing may be fetched from outside 127.0.0.1
+        # Every test signs in through the form; the production default (10 a minute) would lock us out.
+        "RATELIMIT_LOGIN": "300 per minute",
+        "PYTHONUNBUFFERED": "1",
+    })
+    log = tmp_path_factory.mktemp("server") / "gunicorn.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+             "--timeout", "60", "--graceful-timeout", "5", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    server = Server(url, log)
+    deadline = time.monotonic() + 30
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"the server exited with {proc.returncode} before answering:\n{server.log_tail()}")
+        try:
+            with urllib.request.urlopen(url + "/login", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"the server did not answer {url}/login within 30 s:\n{server.log_tail()}")
+        time.sleep(0.1)
+    yield server
+    proc.send_signal(signal.SIGINT)  # gunicorn's quick shutdown; SIGTERM would wait for the job threads
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and "server" in getattr(item, "funcargs", {}):
+        report.sections.append(("server log (tail)", item.funcargs["server"].log_tail()))
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    browser = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    yield browser
+    browser.close()
+
+
+def _sign_in(page, username: str, password: str) -> None:
+    """Sign in through the login form, as a person would (the page must be on /login)."""
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("form button[type=submit]")
+
+
+@pytest.fixture()
+def sign_in():
+    """sign_in(page, username, password): fill in and send the login form the page shows."""
+    return _sign_in
+
+
+@pytest.fixture(scope="session")
+def _signed_in_states(browser, server, demo):
+    """Cookies of each demo user after one sign-in through the form, shared by the tests."""
+    states = {}
+
+    def state(username: str) -> dict:
+        if username not in states:
+            context = browser.new_context(base_url=server.url, locale="zh-CN")
+            page = context.new_page()
+            page.goto("/login")
+            _sign_in(page, username, demo["users"][username]["password"])
+            page.wait_for_url(server.url + "/")
+            states[username] = context.storage_state()
+            context.close()
+        return states[username]
+
+    return state
+
+
+class Requests:
+    """Every request a browser context makes, and every answer that was an error."""
+
+    def __init__(self, context):
+        self.urls: list[str] = []
+        self.failed: list[str] = []
+        context.on("request", lambda r: self.urls.append(r.url))
+        context.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}"))
+        context.on("requestfailed", lambda r: self.failed.append(f"{r.failure} {r.url}"))
+
+    def off_origin(self, origin: str) -> list[str]:
+        # data: URLs are inline content (Leaflet's CSS uses some), not requests leaving the machine.
+        return [u for u in self.urls if not (u.startswith(origin + "/") or u.startswith("data:"))]
+
+
+@pytest.fixture()
+def new_page(browser, server, _signed_in_states):
+    """new_page(user=None, **context options) -> a page in a fresh context, signed in as `user`.
+
+    Desktop size (1280×800) and zh-CN unless told otherwise; page.requests records the traffic.
+    """
+    contexts = []
+
+    def make(user: str | None = None, **options):
+        options = {"viewport": DESKTOP, "locale": "zh-CN", **options}
+        if user:
+            options["storage_state"] = _signed_in_states(user)
+        context = browser.new_context(base_url=server.url, **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        requests = Requests(context)
+        page = context.new_page()
+        page.requests = requests
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture()
+def screenshot():
+    """screenshot(page, "name") -> docs/screenshots/name.png of the whole page."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True, animations="disabled")
+        return path
+
+    return take
+
+
+@pytest.fixture(scope="session")
+def home(app, places) -> dict:
+    """A room inside the police/street township with people living in it, and its address chain.
+
+    {township, community, grid: (code, name); building, room: object codes; room_parts; room_text;
+    residents: [(id, name, id_number, masked)]}
+    """
+    from app.actuals.models import Resident
+    from app.extensions import db
+    from app.places.addresses import address_text
+    from app.places.models import Area, Building, Room
+    from app.privacy import unseal
+
+    township = places["codes"]["township"]
+    with app.app_context():
+        inhabited = (select(Room.id).join(Resident, Resident.room_id == Room.id)
+                     .join(Building, Room.building_id == Building.id).join(Area, Building.area_id == Area.id)
+                     .where(Area.code.startswith(township), Area.level == "grid", Room.status == "active",
+                            Building.status == "active", Resident.status == "active", Room.unit_id.is_not(None))
+                     .group_by(Room.id).having(func.count(Resident.id) >= 2).order_by(Room.id).limit(1))
+        room = db.session.get(Room, db.session.scalar(inhabited))
+        grid = room.building.area
+        community, town = grid.parent, grid.parent.parent
+        assert town.code == township
+        residents = db.session.scalars(select(Resident).where(Resident.room_id == room.id,
+                                                              Resident.status == "active")
+                                       .order_by(Resident.id)).all()
+        found = {
+            "township": (town.code, town.name), "community": (community.code, community.name),
+            "grid": (grid.code, grid.name), "building": room.building.object_code,
+            "building_text": address_text(room.building), "room": room.object_code,
+            "room_parts": dict(room.parts), "room_text": address_text(room),
+            "residents": [(r.id, r.name, unseal(r.id_number_enc), r.id_number_masked) for r in residents],
+        }
+        db.session.remove()
+    return found
