@@ -1,8 +1,8 @@
 """End-to-end set-up: the real server (gunicorn, 2 workers) on a free loopback port against the
 database that tests/conftest.py prepared, and Debian's Chromium driven by Playwright.
 
-The server gets the test process's environment (same YIBIAO_INSTANCE, DATABASE_URL, SECRET_KEY, so
-it reads the same city and can decrypt its ID numbers), with jobs run in-process. No browser is ever
+The server gets the test process's environment and the `app` fixture's instance directory, database
+URL and keys (so it reads the same city and can decrypt its ID numbers), with jobs run in-process. No browser is ever
 downloaded: Playwright launches /usr/bin/chromium, and the e2e tests skip if it is not installed.
 """
 from __future__ import annotations
@@ -58,7 +58,18 @@ def server(app, tmp_path_factory):
     """The app served by gunicorn from a subprocess, as in production; stopped after the session."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = os.environ.copy()  # YIBIAO_INSTANCE, DATABASE_URL, SECRET_KEY as tests/conftest.py set them
+    env = os.environ.copy()
+    # The database and keys of the `app` fixture, taken from its config rather than from os.environ:
+    # importing tests/conftest.py a second time (`from tests.conftest import ...`) points
+    # YIBIAO_INSTANCE at a fresh, empty directory in the middle of the run.
+    cfg = app.config
+    env.update({
+        "YIBIAO_INSTANCE": str(cfg["INSTANCE_DIR"]),
+        "DATABASE_URL": cfg["SQLALCHEMY_DATABASE_URI"],
+        "EXPORT_DIR": str(cfg["EXPORT_DIR"]),
+        "SECRET_KEY": cfg["SECRET_KEY"],
+        "PERSONAL_DATA_KEY": cfg["PERSONAL_DATA_KEY"],
+    })
     env.update({
         "JOBS_IN_PROCESS": "1",
         "PUBLIC_BASE_URL": url,

@@ -30,7 +30,7 @@ def test_right_password_lands_on_the_address_browser(new_page, server, demo, sig
 
     page.wait_for_url(server.url + "/")
     expect(page.get_by_role("heading", name="标准地址浏览")).to_be_visible()
-    expect(page.get_by_role("searchbox").or_(page.locator("input[name=q]"))).to_be_visible()
+    expect(page.get_by_role("search").get_by_label("地址")).to_be_visible()
     township_code, township_name = home["township"]
     expect(page.locator("ul.tree")).to_contain_text(township_name)
     expect(page.locator("header .who")).to_contain_text("社区民警")
