@@ -56,7 +56,7 @@ def test_validation_names_each_field_and_rule(as_user):
 
 
 def test_rate_limited_api_key_is_429(app, demo):
-    from tests.conftest import Client
+    from tests.client import Client
 
     client = Client(app.test_client())
     client.c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {demo['users']['dept']['api_key']}"

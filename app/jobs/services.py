@@ -10,6 +10,7 @@ import time
 from typing import Callable
 
 from flask import Flask, current_app
+from sqlalchemy import update
 
 from app.audit.services import record
 from app.errors import Problem
@@ -61,19 +62,26 @@ def own_job(actor, job_id: str) -> Job:
 
 
 class Progress:
-    """Writes done/total to the job row, at most a few times a second."""
+    """Writes done/total to the job row, at most a few times a second.
 
-    def __init__(self, job: Job, every_s: float = 0.3):
-        self.job, self.every_s, self._last = job, every_s, 0.0
+    The write goes through its own short transaction and leaves the job's ORM object alone:
+    committing (or autoflushing) the job's session would end the transaction the job reads in, close
+    PostgreSQL's server-side cursors under it, or, on SQLite, hold the write lock the write needs.
+    """
+
+    def __init__(self, job_id: str, every_s: float = 0.3):
+        self.job_id, self.every_s, self._last = job_id, every_s, 0.0
+        self.done = self.total = 0
 
     def __call__(self, done: int, total: int | None = None) -> None:
-        self.job.done = done
+        self.done = done
         if total is not None:
-            self.job.total = total
+            self.total = total
         now = time.monotonic()
         if now - self._last >= self.every_s:
             self._last = now
-            db.session.commit()
+            with db.engine.begin() as conn:
+                conn.execute(update(Job).where(Job.id == self.job_id).values(done=self.done, total=self.total))
 
 
 def execute(job_id: str) -> None:
@@ -82,16 +90,20 @@ def execute(job_id: str) -> None:
         return
     job.status = "running"
     db.session.commit()
+    progress = Progress(job.id)
     try:
-        path, name = _RUNNERS[job.kind](job, Progress(job))
+        path, name = _RUNNERS[job.kind](job, progress)
     except Exception as e:  # the job fails, the worker goes on
         log.exception("job %s (%s) failed", job.id, job.kind)
         db.session.rollback()
         job = db.session.get(Job, job_id)
-        job.status, job.message = "failed", str(e) or type(e).__name__
+        # Users read this: a Problem says what to do; anything else is logged, not shown.
+        job.status = "failed"
+        job.message = e.detail if isinstance(e, Problem) else "任务出错，错误已记录，请稍后重试或联系管理员"
     else:
+        db.session.commit()  # end the transaction the job read in (on SQLite its snapshot is now stale)
         job.status, job.result_path, job.result_name = "done", path, name
-        job.done = job.total = max(job.total, job.done)
+        job.done = job.total = max(progress.total, progress.done)
     job.finished_at = utcnow()
     db.session.commit()
 

@@ -4,7 +4,7 @@ from sqlalchemy import select
 from app.accounts.models import ApiKey, User
 from app.audit.models import AuditLog
 from app.extensions import db
-from tests.conftest import Client
+from tests.client import Client
 
 
 def test_wrong_password_is_401_and_right_one_signs_in(anonymous, demo):

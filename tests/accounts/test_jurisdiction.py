@@ -21,7 +21,7 @@ WHERE = ("grid", "owned", "township", "district", "elsewhere")
 
 def client_for(username, as_user, app, demo):
     if username == "dept":  # departments call with their API key, not a session
-        from tests.conftest import Client
+        from tests.client import Client
 
         client = Client(app.test_client())
         key = demo["users"]["dept"]["api_key"]
@@ -99,7 +99,7 @@ def test_only_admins_change_the_address_base(username, as_user, app, demo, place
 
 def test_a_district_admin_cannot_change_another_district(app, places):
     from app.accounts.services import create_user
-    from tests.conftest import Client
+    from tests.client import Client
 
     with app.app_context():
         create_user(None, {"username": "admin_xc", "role": "admin", "password": "district-admin-1",

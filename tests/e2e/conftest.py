@@ -59,9 +59,8 @@ def server(app, tmp_path_factory):
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = os.environ.copy()
-    # The database and keys of the `app` fixture, taken from its config rather than from os.environ:
-    # importing tests/conftest.py a second time (`from tests.conftest import ...`) points
-    # YIBIAO_INSTANCE at a fresh, empty directory in the middle of the run.
+    # The database and keys of the `app` fixture, taken from its config: the one place that says
+    # which instance directory and database this run prepared.
     cfg = app.config
     env.update({
         "YIBIAO_INSTANCE": str(cfg["INSTANCE_DIR"]),

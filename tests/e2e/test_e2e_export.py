@@ -1,6 +1,5 @@
 """Excel export: started from an area page, followed on the job page to 100 %, downloaded as a real
 workbook holding the area's buildings."""
-import os
 import re
 
 import pytest
@@ -23,13 +22,6 @@ def _buildings_in(app, area_code: str) -> set[str]:
     return codes
 
 
-ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
-
-
-@pytest.mark.xfail(ON_POSTGRES, strict=True, reason=(
-    "server bug on PostgreSQL: export_xlsx reads rows with yield_per (a server-side cursor) while "
-    "Progress commits the same session every 0.3 s, which closes the cursor: the job fails with "
-    "InvalidCursorName 'cursor ... does not exist' as soon as one sheet takes longer than 0.3 s"))
 def test_excel_export_of_a_district(new_page, app, server, tmp_path):
     """樊城区 as its district reviewer: a few thousand rows, long enough for progress to show."""
     district_code, district_name = "420606", "樊城区"

@@ -1,7 +1,7 @@
 """The address browser's pages, as the server renders them (the browser tests drive them in chromium)."""
 import re
 
-from tests.conftest import Client
+from tests.client import Client
 
 
 def signed_in_page_client(app, demo, username):

@@ -1,0 +1,35 @@
+"""The test client a browser would be: session cookie plus the CSRF token on writes."""
+
+
+class Client:
+    """A browser-like API client: signs in with the session cookie and sends the CSRF token."""
+
+    def __init__(self, flask_client):
+        self.c = flask_client
+        self.token = None
+
+    def sign_in(self, username: str, password: str):
+        self.token = self.c.get("/api/v1/session").json["csrf_token"]
+        response = self.post("/api/v1/session", json={"username": username, "password": password})
+        assert response.status_code == 200, response.json
+        self.token = response.json["csrf_token"]
+        return self
+
+    def get(self, url, **kw):
+        return self.c.get(url, **kw)
+
+    def _write(self, method, url, **kw):
+        headers = {"X-CSRFToken": self.token or "", **kw.pop("headers", {})}
+        return getattr(self.c, method)(url, headers=headers, **kw)
+
+    def post(self, url, **kw):
+        return self._write("post", url, **kw)
+
+    def patch(self, url, **kw):
+        return self._write("patch", url, **kw)
+
+    def put(self, url, **kw):
+        return self._write("put", url, **kw)
+
+    def delete(self, url, **kw):
+        return self._write("delete", url, **kw)
