@@ -10,6 +10,7 @@ import math
 from rapidfuzz import fuzz, process
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
 
 from app.audit.services import record, snapshot
 from app.errors import Problem
@@ -100,12 +101,15 @@ def nearby_buildings(actor, lon: float, lat: float, radius_m: float, crs: str = 
     require(actor, "places.read")
     lon, lat = coords.to_wgs84(lon, lat, crs)
     prefixes = beidou.covering_prefixes(lon, lat, radius_m)
-    stmt = visible(actor, Building).where(
-        Building.status == "active", or_(*(_prefix_range(Building.grid_code, p) for p in prefixes)))
+    # The grid-code ranges alone pick a few dozen candidates through their index; the jurisdiction
+    # is then checked on those (the same rule as the SQL clause, in Jurisdiction.covers), because a
+    # query planner given both tends to start from the jurisdiction, which can be the whole city.
+    stmt = (select(Building).options(joinedload(Building.area))
+            .where(Building.status == "active", or_(*(_prefix_range(Building.grid_code, p) for p in prefixes))))
     found = []
     for building in db.session.scalars(stmt):
         d = _distance_m(lon, lat, building.lon, building.lat)
-        if d <= radius_m:
+        if d <= radius_m and actor.jurisdiction.covers(building):
             found.append((building, d))
     found.sort(key=lambda pair: pair[1])
     return found[:limit]
