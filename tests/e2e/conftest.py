@@ -24,7 +24,8 @@ from sqlalchemy import func, select
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking"]
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Screenshots go to the run's temporary folder; SCREENSHOTS=docs/screenshots refreshes the README's.
+SCREENSHOTS = Path(os.environ.get("SCREENSHOTS") or Path(os.environ["YIBIAO_INSTANCE"]).parent / "screenshots")
 DESKTOP = {"width": 1280, "height": 800}
 
 
@@ -203,7 +204,7 @@ def new_page(browser, server, _signed_in_states):
 
 @pytest.fixture()
 def screenshot():
-    """screenshot(page, "name") -> docs/screenshots/name.png of the whole page."""
+    """screenshot(page, "name") -> SCREENSHOTS/name.png of the whole page."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def take(page, name: str) -> Path:
