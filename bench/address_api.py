@@ -2,37 +2,45 @@
 
     .venv/bin/python bench/seed_load.py --instance /tmp/yb-seed      # once: build the database
     .venv/bin/python bench/address_api.py --instance /tmp/yb-seed
-    .venv/bin/python bench/address_api.py --instance /tmp/yb-seed --configs gthread:2:4 --profile bench/out
+    .venv/bin/python bench/address_api.py --instance /tmp/yb-seed --clients 1 --only lookup,search,nearby
+    .venv/bin/python bench/address_api.py --instance /tmp/yb-seed --configs sync:2 --only lookup --profile bench/out
 
 For each server configuration (`sync:2` = 2 sync workers, `gthread:2:4` = 2 workers of 4 threads;
-default: both) the script starts `gunicorn wsgi:app` on a free port of 127.0.0.1 with
-YIBIAO_INSTANCE set, waits until it answers, and then, using the department API key from
+default: both) the script reads the database file once (so that the first requests do not wait for
+the disk; --cold skips it), starts `gunicorn wsgi:app` on a free port of 127.0.0.1 with
+YIBIAO_INSTANCE set, waits until it answers, and then, with the department API key from
 demo-logins.txt:
 
 1. exports GeoJSON (streamed) of the smallest and the largest district and of the whole city, one at
    a time, reading the body in 64 KiB pieces and sampling the serving worker's RSS from /proc every
-   20 ms: time to first byte, total time, bytes, features (parsed back and counted against the
-   database), and the worker's VmRSS/VmHWM before, the highest VmRSS during, and VmRSS/VmHWM after;
-2. drives each read endpoint for a fixed time with several client processes (one keep-alive
-   http.client connection each; sync workers close it after every response and the client
-   reconnects): object-code lookups (rooms, buildings, units, door plates), text search (real
-   addresses written several ways: standard, with the district and township in front, Chinese
-   numerals, 1-2-301 shorthand, a typo in the road name, full-width digits, door plate only),
-   nearby buildings within 100 m (a point some 30 m from a random building, in WGS-84 and in
-   GCJ-02) and one page of an area's buildings.
+   20 ms: time to the first 64 KiB, total time, bytes, features (parsed back and counted against
+   the database), and the worker's VmRSS/VmHWM before, the highest VmRSS during, and VmRSS/VmHWM
+   after;
+2. drives each read endpoint for a fixed time (--duration) with --clients client processes (one
+   keep-alive http.client connection each; sync workers close it after every response and the
+   client reconnects): object-code lookups (rooms, buildings, units, door plates), text search
+   (real addresses written several ways: standard, with the district and township in front,
+   Chinese numerals, 1-2-301 shorthand, a typo in the road name, full-width digits, door plate
+   only), nearby buildings within 100 m (a point some 30 m from a random building, in WGS-84 and
+   in GCJ-02), one page of a township's buildings, and the floor: /api/v1/areas, the cheapest
+   authenticated endpoint, which shows what every request pays before its own work.
 
 Inputs are drawn from the database with a fixed random seed. Results: requests/s, latency
-percentiles, non-200 answers, the CPU the server and the clients used (all on the same 2 cores:
-the clients' share is not available to the server), and for search and nearby how often the
-address the input was made from came back. Targets from issue 4 are checked at the end, and the
-server's log is scanned for errors. Everything runs on 127.0.0.1 for a bounded time, and the
-server is stopped at the end (also on Ctrl-C).
+percentiles, non-200 answers, the CPU used by the server, by the clients and by everything else on
+the machine (all share the same cores), and for search and nearby how often the address the input
+was made from came back. With 4 clients on 2 workers a request usually waits for another one, so
+the percentiles are those of a saturated server; --clients 1 gives the time of a request alone.
+A test is repeated (--attempts) when other processes used more than 10 % of the CPU during it, and
+before each test the script waits (--quiet-wait) for the machine to be quiet. Targets from issue 4
+are checked at the end, and the server's log is scanned for errors. Everything runs on 127.0.0.1
+for a bounded time, and the server is stopped at the end (also on Ctrl-C).
 
 The API-key rate limit (RATELIMIT_API_KEY, 6000 per minute by default) is raised for the run with
---rate-limit, or a single key could not go past 100 requests/s. With --profile DIR, py-spy (install
-it into the venv by hand; it is not a dependency of Yibiao) samples every worker during each load
-test, writes collapsed stacks to DIR and prints the hottest frames; figures of profiled runs are
-only indicative.
+--rate-limit, or a single key could not be driven past 100 requests/s for long; --limiter-storage
+sets RATELIMIT_STORAGE_URI (e.g. Redis). --wsgi runs another WSGI module (on PYTHONPATH) instead of
+wsgi:app, to measure a change before making it. With --profile DIR, py-spy (install it into the
+venv by hand; it is not a dependency of Yibiao) samples every worker during each load test, writes
+collapsed stacks to DIR and prints the hottest frames; figures of profiled runs are only indicative.
 """
 from __future__ import annotations
 
@@ -281,6 +289,26 @@ def git_state() -> str:
         return "commit unknown"
 
 
+def page_cache_share(path: Path) -> str:
+    """How much of a file the OS has in memory (util-linux fincore), as text; '?' without fincore."""
+    fincore = shutil.which("fincore")
+    if not fincore:
+        return "?"
+    out = subprocess.run([fincore, "--bytes", "--noheadings", "--output", "RES", str(path)],
+                         capture_output=True, text=True).stdout.strip()
+    return f"{int(out) / path.stat().st_size:.0%}" if out.isdigit() else "?"
+
+
+def warm_page_cache(path: Path) -> None:
+    """Read the database file once, so that the first requests do not wait for the disk."""
+    for suffix in ("", "-wal"):
+        f = Path(f"{path}{suffix}")
+        if f.exists():
+            with open(f, "rb") as handle:
+                while handle.read(1 << 20):
+                    pass
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -288,7 +316,8 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, spec: str, instance: Path, rate_limit: str, log_dir: Path, limiter_storage: str = ""):
+    def __init__(self, spec: str, instance: Path, rate_limit: str, log_dir: Path, limiter_storage: str = "",
+                 wsgi: str = "wsgi:app"):
         parts = spec.split(":")
         self.kind, self.workers = parts[0], int(parts[1]) if len(parts) > 1 else os.cpu_count()
         self.threads = int(parts[2]) if len(parts) > 2 else (4 if self.kind == "gthread" else 1)
@@ -299,6 +328,7 @@ class Server:
                     "PYTHONUNBUFFERED": "1"}
         self.env.pop("DATABASE_URL", None)
         self.limiter_storage = limiter_storage
+        self.wsgi = wsgi
         if limiter_storage:
             self.env["RATELIMIT_STORAGE_URI"] = limiter_storage
         self.proc: subprocess.Popen | None = None
@@ -306,10 +336,11 @@ class Server:
     @property
     def label(self) -> str:
         return (f"{self.kind}, {self.workers} workers" + (f" × {self.threads} threads" if self.kind == "gthread" else "")
-                + f", rate-limit storage {self.limiter_storage or 'memory://'}")
+                + f", rate-limit storage {self.limiter_storage or 'memory://'}"
+                + (f", app {self.wsgi}" if self.wsgi != "wsgi:app" else ""))
 
     def start(self, key: str) -> None:
-        argv = [str(VENV_BIN / "gunicorn"), "wsgi:app", "--bind", f"127.0.0.1:{self.port}",
+        argv = [str(VENV_BIN / "gunicorn"), self.wsgi, "--bind", f"127.0.0.1:{self.port}",
                 "--workers", str(self.workers), "--worker-class", self.kind, "--error-logfile", str(self.log),
                 "--log-level", "info"]
         if self.kind == "gthread":
@@ -411,7 +442,7 @@ class Result:
 
 
 def run_load(name: str, server: Server, key: str, requests: list[Request], clients: int, duration: float,
-             max_requests: int, profile_dir: Path | None = None, seed: int = 0) -> Result:
+             max_requests: int, profile_dir: Path | None = None, seed: int = 0, profile_idle: bool = False) -> Result:
     rng = random.Random(seed)
     items = [(r.path, r.tag, r.expect) for r in requests]
     jobs = []
@@ -422,7 +453,7 @@ def run_load(name: str, server: Server, key: str, requests: list[Request], clien
         jobs.append((server.port, key, mine, start_at, duration, max_requests // clients))
     spies = []
     if profile_dir:
-        spies = start_profilers(profile_dir, f"{server.spec}-{name}", server.worker_pids(), duration)
+        spies = start_profilers(profile_dir, f"{server.spec}-{name}", server.worker_pids(), duration, profile_idle)
     before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_before = server.cpu()
     busy_before = machine_busy()
@@ -448,7 +479,8 @@ def run_load(name: str, server: Server, key: str, requests: list[Request], clien
     return result
 
 
-def start_profilers(out_dir: Path, label: str, pids: list[int], duration: float) -> list[subprocess.Popen]:
+def start_profilers(out_dir: Path, label: str, pids: list[int], duration: float,
+                    idle: bool = False) -> list[subprocess.Popen]:
     py_spy = shutil.which("py-spy", path=str(VENV_BIN)) or shutil.which("py-spy")
     if not py_spy:
         sys.exit("--profile needs py-spy: .venv/bin/pip install py-spy (for benchmarking only)")
@@ -457,27 +489,28 @@ def start_profilers(out_dir: Path, label: str, pids: list[int], duration: float)
     for pid in pids:
         path = out_dir / f"{label.replace(' ', '_').replace(':', '-')}-{pid}.txt"
         spies.append(subprocess.Popen([py_spy, "record", "--pid", str(pid), "--rate", "200", "--duration",
-                                       str(max(1, int(duration))), "--format", "raw", "--nonblocking", "--idle",
-                                       "--output", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                                       str(max(1, int(duration))), "--format", "raw", "--nonblocking",
+                                       *(["--idle"] if idle else []), "--output", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     time.sleep(0.3)  # attached before the clients start (they start 0.5 s after run_load began)
     return spies
 
 
 def summarise_profile(paths: list[Path], top: int = 18) -> list[str]:
-    """Hottest frames (inclusive, and self) of py-spy's collapsed stacks, inside request handling."""
+    """Hottest frames (inclusive, and self) of py-spy's collapsed stacks, inside Flask's request handling."""
     inclusive, own = collections.Counter(), collections.Counter()
-    total = 0
+    total = outside = 0
     for path in paths:
         if not path.exists():
             continue
-        for line in path.read_text().splitlines():
+        for line in path.read_text(errors="replace").splitlines():
             stack, _, count = line.rpartition(" ")
             if not count.isdigit():
                 continue
             frames = stack.split(";")
-            # Only time spent handling a request (waiting included: py-spy runs with --idle); the
-            # worker's own loop, waiting for the next request, is left out.
+            # Time handling a request; gunicorn's own work (parsing, writing, closing, waiting for
+            # the next connection) is counted apart.
             if not any(".wsgi_app (" in f for f in frames):
+                outside += int(count)
                 continue
             n = int(count)
             total += n
@@ -486,7 +519,9 @@ def summarise_profile(paths: list[Path], top: int = 18) -> list[str]:
             own[frames[-1]] += n
     if not total:
         return ["  (no samples)"]
-    lines = [f"  samples inside a request: {total}", "  inclusive (share of those samples; frames in nearly all left out):"]
+    lines = [f"  samples: {total} inside Flask's wsgi_app, {outside} outside it (gunicorn's own work; with "
+             "--profile-idle also waiting threads)",
+             "  inclusive (share of the samples inside wsgi_app; frames in nearly all of them left out):"]
     interesting = [(f, n) for f, n in inclusive.most_common() if n < 0.97 * total]
     lines += [f"    {n / total:6.1%}  {f}" for f, n in interesting[:top]]
     lines.append("  self:")
@@ -517,12 +552,12 @@ def run_export(server: Server, key: str, code: str) -> dict:
     t0 = time.perf_counter()
     conn.request("GET", f"/api/v1/areas/{code}/export.geojson", headers={"Authorization": f"Bearer {key}"})
     response = conn.getresponse()
-    first = response.read1(65536) if response.status == 200 else response.read()
+    first = response.read(65536) if response.status == 200 else response.read()
     ttfb = time.perf_counter() - t0
     pieces = [first]
     error = None
     try:
-        while piece := response.read1(65536):
+        while piece := response.read(65536):
             pieces.append(piece)
     except (OSError, http.client.HTTPException) as e:
         error = f"{type(e).__name__}: {e}"
@@ -593,7 +628,7 @@ def print_results(server: Server, results: list[Result], exports: list[tuple[tup
             print(f"| {tag} | {len(values):,} | {ms(r.pct(50, values))} | {ms(r.pct(95, values))} | {found} |")
     if exports:
         print("\nGeoJSON export (one request at a time; RSS of the worker that served it, MiB):\n")
-        print("| area | buildings | status | features | MiB sent | first byte s | total s | RSS before | "
+        print("| area | buildings | status | features | MiB sent | first 64 KiB s | total s | RSS before | "
               "peak RSS during | RSS after | VmHWM before → after | other CPU |")
         print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|")
         for (code, label, n), e in exports:
@@ -629,12 +664,19 @@ def main() -> None:
     parser.add_argument("--limiter-storage", default="",
                         help="RATELIMIT_STORAGE_URI for the server, e.g. redis://127.0.0.1:6379/15 (default: the "
                              "app's own, memory:// unless REDIS_URL is set)")
+    parser.add_argument("--wsgi", default="wsgi:app",
+                        help="the application for gunicorn (default %(default)s); another module on PYTHONPATH "
+                             "can wrap it, to try a change before making it")
+    parser.add_argument("--cold", action="store_true",
+                        help="do not read the database file into the page cache before each configuration")
     parser.add_argument("--quiet-wait", type=float, default=300,
                         help="before each test, wait up to this many seconds for other processes to use under "
                              "10%% of the CPU (0: do not wait; default %(default)s)")
     parser.add_argument("--attempts", type=int, default=3,
                         help="runs of a test at most, while other processes disturb it (default %(default)s)")
     parser.add_argument("--profile", metavar="DIR", type=Path, help="py-spy every worker during each load test")
+    parser.add_argument("--profile-idle", action="store_true",
+                        help="with --profile: sample waiting threads too (py-spy --idle), to see where requests wait")
     parser.add_argument("--log-dir", type=Path, default=ROOT / "bench" / "out", help="server logs (default bench/out)")
     args = parser.parse_args()
 
@@ -658,8 +700,14 @@ def main() -> None:
 
     summary = []
     for spec in args.configs.split(","):
-        server = Server(spec, instance, args.rate_limit, args.log_dir, args.limiter_storage)
-        print(f"\nstarting gunicorn ({server.label}) on 127.0.0.1:{server.port} …", flush=True)
+        server = Server(spec, instance, args.rate_limit, args.log_dir, args.limiter_storage, args.wsgi)
+        if args.cold:
+            print(f"\ndatabase in the page cache: {page_cache_share(db_path)} (not warmed: --cold)")
+        else:
+            before = page_cache_share(db_path)
+            warm_page_cache(db_path)
+            print(f"\ndatabase in the page cache: {before}, after reading it once {page_cache_share(db_path)}")
+        print(f"starting gunicorn ({server.label}) on 127.0.0.1:{server.port} …", flush=True)
         t_start = time.perf_counter()
         try:
             server.start(key)
@@ -699,7 +747,7 @@ def main() -> None:
                     if args.quiet_wait:
                         wait_quiet(args.quiet_wait)
                     run = run_load(name, server, key, requests, args.clients, args.duration, args.max_requests,
-                                   args.profile, args.seed)
+                                   args.profile, args.seed, args.profile_idle)
                     other = run.other_cpu / run.duration / os.cpu_count()
                     if result is None or run.other_cpu / run.duration < result.other_cpu / result.duration:
                         result = run
