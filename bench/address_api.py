@@ -36,11 +36,12 @@ are checked at the end, and the server's log is scanned for errors. Everything r
 for a bounded time, and the server is stopped at the end (also on Ctrl-C).
 
 The API-key rate limit (RATELIMIT_API_KEY, 6000 per minute by default) is raised for the run with
---rate-limit, or a single key could not be driven past 100 requests/s for long; --limiter-storage
-sets RATELIMIT_STORAGE_URI (e.g. Redis). --wsgi runs another WSGI module (on PYTHONPATH) instead of
-wsgi:app, to measure a change before making it. With --profile DIR, py-spy (install it into the
-venv by hand; it is not a dependency of Yibiao) samples every worker during each load test, writes
-collapsed stacks to DIR and prints the hottest frames; figures of profiled runs are only indicative.
+--rate-limit, or a single key could not be driven past 100 requests/s (per worker, with memory
+storage) for long; --limiter-storage sets RATELIMIT_STORAGE_URI (e.g. Redis). --wsgi runs another
+WSGI module (on PYTHONPATH) instead of wsgi:app, to measure a change before making it. With
+--profile DIR, py-spy (install it into the venv by hand; it is not a dependency of Yibiao) samples
+every worker during each load test, writes collapsed stacks to DIR and prints the hottest frames;
+figures of profiled runs are only indicative.
 """
 from __future__ import annotations
 
