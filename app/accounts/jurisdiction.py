@@ -15,6 +15,7 @@ from sqlalchemy import false, or_, select
 
 from app.actuals.models import Binding, Housing, Organisation, Resident
 from app.errors import Problem
+from app.places.addresses import area_index
 from app.places.models import Area, Building, Compound, DoorPlate, Road, Room, Unit
 
 from .roles import OBJECT_SCOPED_ROLES
@@ -26,10 +27,15 @@ class Jurisdiction:
     object_codes: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, user) -> "Jurisdiction":
+    def load(cls, user) -> "Jurisdiction":
+        from app.accounts.models import UserArea, UserObject
+        from app.extensions import db
+
         if user.role in OBJECT_SCOPED_ROLES:
-            return cls(object_codes=frozenset(o.object_code for o in user.objects))
-        codes = sorted(a.area.code for a in user.areas)
+            codes = db.session.scalars(select(UserObject.object_code).where(UserObject.user_id == user.id))
+            return cls(object_codes=frozenset(codes))
+        codes = sorted(db.session.scalars(select(Area.code).join(UserArea, UserArea.area_id == Area.id)
+                                          .where(UserArea.user_id == user.id)))
         # Drop areas already inside another of the user's areas.
         kept = tuple(c for c in codes if not any(c != p and c.startswith(p) for p in codes))
         return cls(area_codes=kept)
@@ -61,6 +67,9 @@ class Jurisdiction:
         if model is Area:
             return self._area_code_clause(Area.code)
         if model is Road:  # a road belongs to a district; a smaller jurisdiction sees the roads it has plates on
+            whole_districts = Jurisdiction(area_codes=tuple(c for c in self.area_codes if len(c) <= 6))
+            if whole_districts == self:
+                return Road.area_id.in_(self._area_ids())
             return or_(Road.area_id.in_(self._area_ids()), Road.id.in_(self._road_ids()))
         if model is Compound:
             return or_(Compound.area_id.in_(self._area_ids()),
@@ -93,9 +102,9 @@ class Jurisdiction:
         if isinstance(obj, Area):
             return self.covers_area_code(obj.code)
         if isinstance(obj, DoorPlate):
-            return self.covers_area_code(obj.area.code) or obj.object_code in self.object_codes
+            return self.covers_area_code(area_index.code(obj.area_id)) or obj.object_code in self.object_codes
         if isinstance(obj, Building):
-            return (self.covers_area_code(obj.area.code) or obj.object_code in self.object_codes
+            return (self.covers_area_code(area_index.code(obj.area_id)) or obj.object_code in self.object_codes
                     or obj.door_plate.object_code in self.object_codes)
         if isinstance(obj, (Unit, Room)):
             return self.covers(obj.building)
@@ -105,9 +114,9 @@ class Jurisdiction:
             return self.covers(obj.room or obj.door_plate)
         if isinstance(obj, Organisation):
             binding = obj.active_binding
-            return self.covers_area_code(obj.area.code) or (binding is not None and self.covers(binding))
+            return self.covers_area_code(area_index.code(obj.area_id)) or (binding is not None and self.covers(binding))
         if isinstance(obj, (Road, Compound)):
-            return self.covers_area_code(obj.area.code) or _scalar_exists(
+            return self.covers_area_code(area_index.code(obj.area_id)) or _scalar_exists(
                 select(type(obj).id).where(type(obj).id == obj.id, self.clause(type(obj))))
         raise TypeError(f"no jurisdiction rule for {type(obj).__name__}")
 
@@ -116,6 +125,22 @@ class Jurisdiction:
         if obj is None or not self.covers(obj):
             raise Problem("resource.not_found")
         return obj
+
+
+_cache: dict[tuple[int, int], Jurisdiction] = {}
+_CACHE_SIZE = 4096
+
+
+def jurisdiction_of(user) -> Jurisdiction:
+    """The user's Jurisdiction, read from the database once per user version in each process:
+    every request needs it, and it changes only when the user does (which bumps the version)."""
+    key = (user.id, user.version)
+    found = _cache.get(key)
+    if found is None:
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.clear()
+        found = _cache[key] = Jurisdiction.load(user)
+    return found
 
 
 def _scalar_exists(stmt) -> bool:

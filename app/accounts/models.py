@@ -28,10 +28,13 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(32))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped by every change to the user, its role or its jurisdiction: jurisdictions are cached
+    # per (id, version), so a change takes effect on the next request in every process.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    areas: Mapped[list["UserArea"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
-    objects: Mapped[list["UserObject"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    areas: Mapped[list["UserArea"]] = relationship(cascade="all, delete-orphan")
+    objects: Mapped[list["UserObject"]] = relationship(cascade="all, delete-orphan")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -43,12 +46,10 @@ class User(UserMixin, db.Model):
 
     @property
     def jurisdiction(self):
-        """This user's Jurisdiction, worked out once per loaded user (i.e. once per request)."""
-        if "_jurisdiction" not in self.__dict__:
-            from .jurisdiction import Jurisdiction
+        """This user's Jurisdiction (cached per id and version, see jurisdiction.of)."""
+        from .jurisdiction import jurisdiction_of
 
-            self.__dict__["_jurisdiction"] = Jurisdiction.of(self)
-        return self.__dict__["_jurisdiction"]
+        return jurisdiction_of(self)
 
     def can(self, permission: str) -> bool:
         return can(self.role, permission)

@@ -105,6 +105,7 @@ def set_active(actor, user_id: int, active: bool) -> User:
         raise Problem("state.not_allowed", "不能停用自己的账号")
     before = _user_view(user)
     user.active = active
+    user.version += 1
     record(actor, "user.enable" if active else "user.disable", user, before=before, after=_user_view(user))
     db.session.commit()
     return user

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.standards import object_code
 
-from .models import Area, Building, DoorPlate, Room, Unit
+from .models import AREA_LEVELS, Area, Building, DoorPlate, Room, Unit
 
 # Object classification (from the object code) -> model of the address chain.
 ADDRESS_MODELS = {"door_plate": DoorPlate, "building": Building, "unit": Unit, "room": Room}
@@ -22,24 +22,37 @@ KIND_LABELS = {"door_plate": "门牌", "building": "楼栋", "unit": "单元", "
 MODEL_KINDS = {model: kind for kind, model in ADDRESS_MODELS.items()}
 
 
-class _AreaPrefixes:
-    """Area id -> "襄阳市樊城区中原街道" (city, district, township names), cached per process.
+class _AreaIndex:
+    """Every area by id, cached per process: its code, name, level and the address prefix
+    "襄阳市樊城区中原街道" (city, district and township names) that every address text needs.
 
-    Areas change a few times a year (division reforms), while every address text needs its prefix;
-    the cache is reloaded when it is older than `ttl` seconds or an area is renamed here.
+    An area's code never changes, so a code read here is always right; names change a few times a
+    year (division reforms), so the index is reloaded when older than `ttl` seconds, at once when an
+    area is renamed here, and whenever an unknown id is asked for.
     """
 
     def __init__(self, ttl: float = 60.0):
-        self.ttl, self._loaded_at, self._by_id, self._place_names = ttl, 0.0, {}, []
+        self.ttl, self._loaded_at = ttl, 0.0
+        self._by_id: dict[int, dict] = {}
+        self._place_names: list[str] = []
         self._lock = threading.Lock()
 
     def invalidate(self) -> None:
         self._loaded_at = 0.0
 
-    def get(self, area_id: int) -> str:
-        if time.monotonic() - self._loaded_at > self.ttl or area_id not in self._by_id:
+    def info(self, area_id: int) -> dict:
+        """{code, name, level, level_label, prefix} of an area."""
+        if area_id not in self._by_id or time.monotonic() - self._loaded_at > self.ttl:
             self._load()
-        return self._by_id.get(area_id, "")
+        return self._by_id[area_id]
+
+    def code(self, area_id: int) -> str:
+        if area_id not in self._by_id:
+            self._load()
+        return self._by_id[area_id]["code"]
+
+    def prefix(self, area_id: int) -> str:
+        return self.info(area_id)["prefix"]
 
     def mentioned(self, text: str) -> list[str]:
         """Names of districts and townships that a free text mentions (樊城区, 中原街道)."""
@@ -51,15 +64,15 @@ class _AreaPrefixes:
         with self._lock:
             rows = db.session.execute(select(Area.id, Area.code, Area.name, Area.level)).all()
             name_by_code = {code: name for _, code, name, _ in rows}
-            by_id = {}
-            for area_id, code, _, _ in rows:
-                parts = [name_by_code.get(code[:n], "") for n in (4, 6, 9) if len(code) >= n]
-                by_id[area_id] = "".join(parts)
+            self._by_id = {
+                area_id: {"code": code, "name": name, "level": level, "level_label": AREA_LEVELS[level],
+                          "prefix": "".join(name_by_code.get(code[:n], "") for n in (4, 6, 9) if len(code) >= n)}
+                for area_id, code, name, level in rows}
             self._place_names = sorted({name for _, _, name, level in rows if level in ("district", "township")})
-            self._by_id, self._loaded_at = by_id, time.monotonic()
+            self._loaded_at = time.monotonic()
 
 
-area_prefixes = _AreaPrefixes()
+area_index = _AreaIndex()
 
 
 def chain_text(parts: dict) -> str:
@@ -75,7 +88,7 @@ def chain_text(parts: dict) -> str:
 
 
 def full_text(area_id: int, parts: dict) -> str:
-    return current_app.config["PROVINCE_NAME"] + area_prefixes.get(area_id) + chain_text(parts)
+    return current_app.config["PROVINCE_NAME"] + area_index.prefix(area_id) + chain_text(parts)
 
 
 def area_id_of(obj) -> int:

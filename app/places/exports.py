@@ -16,11 +16,12 @@ from app.actuals.models import ORGANISATION_KINDS, Binding, Organisation
 from app.extensions import db
 from app.jobs.services import job_kind
 
-from .addresses import area_prefixes, chain_text, full_text
+from .addresses import area_index, chain_text, full_text
 from .models import BUILDING_USES, ROOM_USES, Area, Building, DoorPlate, Road, Room
 from .services import buildings_in
 
 BATCH = 2000
+CHUNK = 64 * 1024
 
 
 def _building_rows(actor, area: Area):
@@ -37,7 +38,7 @@ def geojson_chunks(actor, area: Area):
     """The area's active buildings as a GeoJSON FeatureCollection, in text chunks."""
     province = current_app.config["PROVINCE_NAME"]
     yield '{"type":"FeatureCollection","name":' + json.dumps(area.name, ensure_ascii=False) + ',"features":['
-    first = True
+    first, chunk, size = True, [], 0
     for (_, code, number, name, area_id, lon, lat, grid_code, floors, use, footprint, version,
          plate_number, road) in _building_rows(actor, area):
         feature = {
@@ -46,14 +47,19 @@ def geojson_chunks(actor, area: Area):
             "geometry": footprint or {"type": "Point", "coordinates": [lon, lat]},
             "properties": {
                 "object_code": code,
-                "address": province + area_prefixes.get(area_id)
+                "address": province + area_index.prefix(area_id)
                 + chain_text({"road": road, "number": plate_number, "building": number}),
                 "name": name, "floors": floors, "use": use, "grid_code": grid_code,
                 "lon": lon, "lat": lat, "version": version,
             },
         }
-        yield ("" if first else ",") + json.dumps(feature, ensure_ascii=False, separators=(",", ":"))
-        first = False
+        chunk.append(json.dumps(feature, ensure_ascii=False, separators=(",", ":")))
+        size += len(chunk[-1])
+        if size >= CHUNK:  # one socket write per ~64 KiB, not per feature
+            yield ("" if first else ",") + ",".join(chunk)
+            first, chunk, size = False, [], 0
+    if chunk:
+        yield ("" if first else ",") + ",".join(chunk)
     yield "]}"
 
 

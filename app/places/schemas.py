@@ -7,8 +7,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from app.api import BaseSchema, PageSchema, between, lat_field, length, lon_field, one_of
 from app.standards import coords
 
-from .addresses import KIND_LABELS, address_text, kind_of, location_of
-from .models import AREA_LEVELS, BUILDING_USES, ROOM_USES, Building, Room, Unit
+from .addresses import KIND_LABELS, address_text, area_id_of, area_index, kind_of, location_of
+from .models import AREA_LEVELS, BUILDING_USES, ROOM_USES, Building, Room
 
 CRS = {"wgs84": "WGS-84（GPS）", "gcj02": "GCJ-02（国内地图）", "bd09": "BD-09（百度地图）"}
 NUMBER = validate.Regexp(r"^[0-9A-Za-z][0-9A-Za-z\-]{0,15}$",
@@ -71,7 +71,7 @@ def _children(node) -> list:
 
 
 class AddressDetailSchema(AddressSchema):
-    area = fields.Function(lambda n: AreaSchema().dump((n.building if isinstance(n, (Unit, Room)) else n).area))
+    area = fields.Function(lambda n: AreaSchema().dump(area_index.info(area_id_of(n))))
     floors = fields.Function(lambda n: n.floors if isinstance(n, Building) else None)
     floor = fields.Function(lambda n: n.floor if isinstance(n, Room) else None)
     use = fields.Function(lambda n: getattr(n, "use", None))

@@ -10,7 +10,7 @@ import math
 from rapidfuzz import fuzz, process
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import lazyload
 
 from app.audit.services import record, snapshot
 from app.errors import Problem
@@ -20,7 +20,7 @@ from app.standards import address_text as address_parser
 from app.standards import beidou, coords, object_code
 from app.standards.object_classes import CLASSES
 
-from .addresses import KIND_LABELS, MODEL_KINDS, area_id_of, area_prefixes, find_by_code, kind_of
+from .addresses import KIND_LABELS, MODEL_KINDS, area_id_of, area_index, find_by_code, kind_of
 from .models import Area, Building, DoorPlate, ObjectCodeSerial, Road, Room, Unit
 
 NEARBY_MAX_RADIUS_M = 2000
@@ -101,17 +101,19 @@ def nearby_buildings(actor, lon: float, lat: float, radius_m: float, crs: str = 
     require(actor, "places.read")
     lon, lat = coords.to_wgs84(lon, lat, crs)
     prefixes = beidou.covering_prefixes(lon, lat, radius_m)
-    # The grid-code ranges alone pick a few dozen candidates through their index; the jurisdiction
-    # is then checked on those (the same rule as the SQL clause, in Jurisdiction.covers), because a
-    # query planner given both tends to start from the jurisdiction, which can be the whole city.
-    stmt = (select(Building).options(joinedload(Building.area))
-            .where(Building.status == "active", or_(*(_prefix_range(Building.grid_code, p) for p in prefixes))))
+    # The grid-code ranges alone pick the candidates, through their index, as bare points; only the
+    # nearest are loaded and checked against the jurisdiction (Jurisdiction.covers, the same rule as
+    # its SQL clause, which a query planner would otherwise start from: it can be the whole city).
+    points = db.session.execute(select(Building.id, Building.lon, Building.lat).where(
+        Building.status == "active", or_(*(_prefix_range(Building.grid_code, p) for p in prefixes))))
+    near = sorted((d, building_id) for building_id, x, y in points if (d := _distance_m(lon, lat, x, y)) <= radius_m)
     found = []
-    for building in db.session.scalars(stmt):
-        d = _distance_m(lon, lat, building.lon, building.lat)
-        if d <= radius_m and actor.jurisdiction.covers(building):
-            found.append((building, d))
-    found.sort(key=lambda pair: pair[1])
+    for start in range(0, len(near), limit):
+        chunk = near[start:start + limit]
+        loaded = {b.id: b for b in db.session.scalars(select(Building).where(Building.id.in_([i for _, i in chunk])))}
+        found += [(loaded[i], d) for d, i in chunk if actor.jurisdiction.covers(loaded[i])]
+        if len(found) >= limit:
+            break
     return found[:limit]
 
 
@@ -130,11 +132,11 @@ def search_addresses(actor, text: str, limit: int = 20) -> list[dict]:
     road_query = parts.get("road") or address_parser.normalise(text)
     roads = _matching_roads(actor, road_query)
     # A district or township named in the text ranks addresses there above same-named roads elsewhere.
-    places = area_prefixes.mentioned(text)
+    places = area_index.mentioned(text)
     results: list[dict] = []
     for road_id, road_score in roads:
         for node, specificity in _nodes_on_road(actor, road_id, parts):
-            prefix = area_prefixes.get(area_id_of(node))
+            prefix = area_index.prefix(area_id_of(node))
             elsewhere = 0.9 if any(name not in prefix for name in places) else 1.0
             results.append({"object": node, "score": round(road_score * specificity * elsewhere, 1)})
             if len(results) >= limit * 3:
@@ -143,14 +145,17 @@ def search_addresses(actor, text: str, limit: int = 20) -> list[dict]:
     return results[:limit]
 
 
-def _matching_roads(actor, query: str, limit: int = 5) -> list[tuple[int, float]]:
+def _matching_roads(actor, query: str, limit: int = 20) -> list[tuple[int, float]]:
+    """Roads whose name is close to `query`: the best score and every road within 10 points of it
+    (road names repeat across districts: all six 振华路 are candidates, not the first five)."""
     rows = db.session.execute(
         select(Road.id, Road.name).where(Road.status == "active", actor.jurisdiction.clause(Road))).all()
     if not rows:
         return []
     names = {road_id: name for road_id, name in rows}
     matches = process.extract(query, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
-    return [(road_id, score) for _, score, road_id in matches]
+    best = matches[0][1] if matches else 0
+    return [(road_id, score) for _, score, road_id in matches if score >= best - 10]
 
 
 def _nodes_on_road(actor, road_id: int, parts: dict):
@@ -164,11 +169,13 @@ def _nodes_on_road(actor, road_id: int, parts: dict):
     plate = db.session.scalar(plates.where(DoorPlate.number == parts["number"]))
     if plate is None:
         return
-    if not parts.get("building"):
+    if not parts.get("building") and not (parts.get("unit") or parts.get("room")):
         yield plate, 1.0
         return
+    # No building number but a unit or room: the plate's one unnumbered building (春园路26号301室).
+    number = Building.number == parts["building"] if parts.get("building") else Building.number.is_(None)
     building = db.session.scalar(select(Building).where(
-        Building.door_plate_id == plate.id, Building.number == parts["building"], Building.status == "active"))
+        Building.door_plate_id == plate.id, number, Building.status == "active"))
     if building is None:
         yield plate, 0.8
         return
@@ -315,7 +322,7 @@ def rename_area(actor, code: str, name: str) -> Area:
     area.name = name
     record(actor, "area.rename", area, before=before, after=snapshot(area))
     db.session.commit()
-    area_prefixes.invalidate()
+    area_index.invalidate()
     return area
 
 
@@ -324,7 +331,9 @@ def active_children(node) -> list:
     """The next level down the address chain: a plate's buildings, a building's units and rooms,
     a unit's rooms."""
     def active(model, *where, order):
-        return db.session.scalars(select(model).where(*where, model.status == "active").order_by(*order)).all()
+        # The parents are the node itself, already loaded: do not join them again for every child.
+        stmt = select(model).where(*where, model.status == "active").order_by(*order).options(lazyload("*"))
+        return db.session.scalars(stmt).all()
 
     if isinstance(node, DoorPlate):
         return active(Building, Building.door_plate_id == node.id, order=[Building.id])

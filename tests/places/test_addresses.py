@@ -229,3 +229,38 @@ def test_excel_export_runs_as_a_job_with_progress(app, as_user, places):
 
 def test_openapi_examples_are_json(anonymous):
     assert json.loads(anonymous.get("/api/openapi.json").data)["info"]["title"]
+
+
+def test_search_finds_a_room_of_a_plate_with_one_unnumbered_building(app, as_user):
+    admin = as_user("admin")
+    road = admin.post("/api/v1/roads", json={"name": "独栋测试路", "area_code": "420606"}).json
+    with app.app_context():
+        from app.places.models import Area
+
+        grid = db.session.scalar(select(Area.code).where(Area.code.startswith("420606001"), Area.level == "grid"))
+    plate = admin.post("/api/v1/door-plates", json={"road_id": road["id"], "number": "26", "lon": 112.14,
+                                                     "lat": 32.05, "area_code": grid}).json
+    building = admin.post("/api/v1/buildings", json={"door_plate_code": plate["object_code"], "floors": 5}).json
+    room = admin.post("/api/v1/rooms", json={"building_code": building["object_code"], "number": "301"}).json
+    assert room["address"].endswith("独栋测试路26号301室")
+    items = admin.get("/api/v1/addresses/search", query_string={"q": "独栋测试路二十六号三零一"}).json["items"]
+    assert items[0]["match"]["object_code"] == room["object_code"]
+
+
+def test_search_considers_every_road_of_the_same_name(app, as_user):
+    """Road names repeat across districts; the right one must not fall outside a top five."""
+    admin = as_user("admin")
+    with app.app_context():
+        from app.places.models import Area
+
+        grids = [db.session.scalar(select(Area.code).where(Area.level == "grid", Area.code.startswith(d))
+                                   .order_by(Area.code)) for d in ("420602", "420606", "420607", "420624",
+                                                                   "420625", "420626", "420682", "420683")]
+    plates = []
+    for i, grid in enumerate(grids):
+        road = admin.post("/api/v1/roads", json={"name": "重名测试路", "area_code": grid[:6]}).json
+        plates.append(admin.post("/api/v1/door-plates", json={
+            "road_id": road["id"], "number": str(100 + i), "lon": 112.1, "lat": 32.0, "area_code": grid}).json)
+    last = plates[-1]
+    items = admin.get("/api/v1/addresses/search", query_string={"q": f"重名测试路{last['parts']['number']}号"}).json
+    assert items["items"][0]["match"]["object_code"] == last["object_code"]
