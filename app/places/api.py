@@ -13,7 +13,7 @@ from app.rules import require
 
 from . import exports, services
 from .models import Building
-from .schemas import (AddressDetailSchema, AddressSchema, AreaDetailSchema, AreaSchema, BuildingIn,
+from .schemas import (AddressDetailSchema, ChildrenSchema, AddressSchema, AreaDetailSchema, AreaSchema, BuildingIn,
                       BuildingPageSchema, BuildingPatch, BuildingSchema, DoorPlateIn, ExportIn, HistorySchema,
                       NearbyArgs, NearbySchema, RoadIn, RoadSchema, RoomIn, SearchArgs, SearchSchema, StatusIn,
                       UnitIn)
@@ -93,6 +93,14 @@ def search(args):
 def get_address(code):
     """按 21 位对象编码查询标准地址"""
     return services.get_address(actor(), code)
+
+
+@blp.get("/addresses/<code>/children")
+@blp.response(200, ChildrenSchema)
+@problems(blp, "resource.not_found")
+def address_children(code):
+    """下一级地址：门牌下的楼栋、楼栋下的单元和户室、单元下的户室"""
+    return {"items": services.active_children(services.get_address(actor(), code))}
 
 
 @blp.get("/addresses/<code>/history")

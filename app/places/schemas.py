@@ -64,19 +64,15 @@ class RoomSchema(AddressSchema):
     use = fields.String()
 
 
-def _children(node) -> list:
-    from .services import active_children
-
-    return active_children(node)
-
-
 class AddressDetailSchema(AddressSchema):
     area = fields.Function(lambda n: AreaSchema().dump(area_index.info(area_id_of(n))))
     floors = fields.Function(lambda n: n.floors if isinstance(n, Building) else None)
     floor = fields.Function(lambda n: n.floor if isinstance(n, Room) else None)
     use = fields.Function(lambda n: getattr(n, "use", None))
-    children = fields.Function(lambda n: AddressSchema(many=True).dump(_children(n)),
-                               metadata={"description": "下一级地址（门牌下的楼栋、楼栋下的单元和户室、单元下的户室）"})
+
+
+class ChildrenSchema(Schema):
+    items = fields.List(fields.Nested(AddressSchema))
 
 
 class NearbyArgs(BaseSchema):

@@ -31,10 +31,12 @@ def test_an_unknown_or_malformed_code_is_404(as_user):
 
 def test_a_plate_lists_its_buildings_and_a_building_its_units_and_rooms(as_user, places):
     client = as_user("city")
-    plate = client.get(f"/api/v1/addresses/{places['grid']['plate']}").json
-    assert places["grid"]["building"] in {c["object_code"] for c in plate["children"]}
-    building = client.get(f"/api/v1/addresses/{places['grid']['building']}").json
-    assert places["grid"]["room"] in {c["object_code"] for c in building["children"]}
+    plate = client.get(f"/api/v1/addresses/{places['grid']['plate']}/children").json["items"]
+    assert places["grid"]["building"] in {c["object_code"] for c in plate}
+    building = client.get(f"/api/v1/addresses/{places['grid']['building']}/children").json["items"]
+    assert places["grid"]["room"] in {c["object_code"] for c in building}
+    assert {c["kind"] for c in building} <= {"unit", "room"}
+    assert as_user("grid").get(f"/api/v1/addresses/{places['elsewhere']['building']}/children").status_code == 404
 
 
 def address_parts(client, code):
