@@ -32,7 +32,8 @@ class Config:
     # Key for ID numbers and phone numbers at rest (AES-GCM); derived from SECRET_KEY if unset.
     PERSONAL_DATA_KEY = os.environ.get("PERSONAL_DATA_KEY", "")
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # A server's connections can drop (restarts, idle timeouts): ping before use. A file cannot.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {} if SQLALCHEMY_DATABASE_URI.startswith("sqlite") else {"pool_pre_ping": True}
     INSTANCE_DIR = INSTANCE_DIR
 
     REDIS_URL = os.environ.get("REDIS_URL", "")

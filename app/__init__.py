@@ -30,6 +30,7 @@ def create_app(config_class: type = Config) -> Flask:
     app = Flask(__name__, instance_path=str(config_class.INSTANCE_DIR))
     app.config.from_object(config_class)
     app.json.ensure_ascii = False
+    app.json.sort_keys = False  # fields in the order the schemas declare them, and no sorting cost
     app.config["INSTANCE_DIR"].mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
@@ -43,7 +44,7 @@ def create_app(config_class: type = Config) -> Flask:
     api.init_app(app)
     api_key_limit = limiter.limit(
         lambda: app.config["RATELIMIT_API_KEY"], key_func=api_key_id,
-        # Touching current_user runs the API-key loader, which sets g.api_key.
+        # Touching current_user runs the API-key loader, which sets g.api_key_id.
         exempt_when=lambda: not (current_user.is_authenticated and api_key_id().startswith("key:")))
     for module in (accounts_api, places_api, actuals_api, jobs_api):
         api_key_limit(module.blp)

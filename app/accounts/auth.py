@@ -36,13 +36,32 @@ def _load_from_api_key(req) -> User | None:
     secret = _bearer()
     if not secret:
         return None
-    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == ApiKey.digest(secret)))
-    if key is None or key.revoked or not key.user.active:
+    # Checked on every call (a revoked key fails at once); the user behind it comes from a cache.
+    row = db.session.execute(
+        select(ApiKey.id, ApiKey.user_id, User.version).join(User, ApiKey.user_id == User.id)
+        .where(ApiKey.key_hash == ApiKey.digest(secret), ApiKey.revoked_at.is_(None), User.active)).first()
+    if row is None:
         g.api_key_rejected = True
         return None
-    g.api_key = key
-    call_counter.add(key.id)
-    return key.user
+    g.api_key_id = row.id
+    call_counter.add(row.id)
+    return _key_user(row.user_id, row.version)
+
+
+_key_users: dict[tuple[int, int], User] = {}
+
+
+def _key_user(user_id: int, version: int) -> User:
+    """The department user behind a key, loaded once per user version in each process and kept
+    detached: machine clients make most calls, and their user only changes with its version."""
+    user = _key_users.get((user_id, version))
+    if user is None:
+        if len(_key_users) > 1024:
+            _key_users.clear()
+        user = db.session.get(User, user_id)
+        db.session.expunge(user)
+        _key_users[(user_id, version)] = user
+    return user
 
 
 @login.unauthorized_handler
@@ -56,8 +75,8 @@ def _unauthorized():
 
 def api_key_id() -> str:
     """Rate-limit bucket: the API key, else the caller's address."""
-    key = g.get("api_key")
-    return f"key:{key.id}" if key is not None else f"ip:{request.remote_addr}"
+    key_id = g.get("api_key_id")
+    return f"key:{key_id}" if key_id is not None else f"ip:{request.remote_addr}"
 
 
 def actor() -> User:

@@ -64,8 +64,11 @@ class RoomSchema(AddressSchema):
     use = fields.String()
 
 
+_AREA = AreaSchema()
+
+
 class AddressDetailSchema(AddressSchema):
-    area = fields.Function(lambda n: AreaSchema().dump(area_index.info(area_id_of(n))))
+    area = fields.Function(lambda n: _AREA.dump(area_index.info(area_id_of(n))))
     floors = fields.Function(lambda n: n.floors if isinstance(n, Building) else None)
     floor = fields.Function(lambda n: n.floor if isinstance(n, Room) else None)
     use = fields.Function(lambda n: getattr(n, "use", None))
