@@ -84,7 +84,7 @@ class NearbyArgs(BaseSchema):
     radius_m = fields.Float(load_default=100, allow_nan=False, validate=between(1, 2000),
                             metadata={"description": "半径（米），1–2000"})
     crs = fields.String(load_default="wgs84", validate=one_of(CRS))
-    limit = fields.Integer(load_default=50, validate=between(1, 200))
+    limit = fields.Integer(load_default=20, validate=between(1, 200), metadata={"description": "最多返回几栋（默认 20）"})
 
 
 class NearbyItemSchema(Schema):

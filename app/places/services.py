@@ -92,7 +92,7 @@ def _prefix_range(column, prefix: str):
 
 
 def nearby_buildings(actor, lon: float, lat: float, radius_m: float, crs: str = "wgs84",
-                     limit: int = 50) -> list[tuple[Building, float]]:
+                     limit: int = 20) -> list[tuple[Building, float]]:
     """Active buildings within `radius_m` of the point, nearest first, with their distance in metres.
 
     The point may be given in WGS-84, GCJ-02 or BD-09; candidates come from the BeiDou code
