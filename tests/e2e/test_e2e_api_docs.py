@@ -9,6 +9,7 @@ def test_api_docs_load_from_our_own_server(new_page, server):
     page = new_page()
     page.goto("/")
     expect(page.locator("#username")).to_be_visible()  # the app asks for sign-in; the docs do not
+    page.wait_for_load_state("networkidle")  # leaving earlier would abort the sign-in page's own requests
     page.goto("/api/docs")
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Yibiao 一标三实 API")
     expect(page.locator(".swagger-ui .opblock-tag").first).to_be_visible()
