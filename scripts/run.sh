@@ -5,10 +5,11 @@ cd "$(dirname "$0")/.."
 scripts/install.sh
 export FLASK_APP=wsgi.py
 .venv/bin/flask db upgrade
-.venv/bin/flask demo-city --scale small --if-empty
 instance=${YIBIAO_INSTANCE:-instance}
-echo
-cat "$instance/demo-logins.txt"
+# A first run prints the new demo logins; later runs print the saved ones again.
+if .venv/bin/flask demo-city --scale small --if-empty | tee /dev/stderr | grep -q "未重新生成"; then
+  cat "$instance/demo-logins.txt" 2>/dev/null || true
+fi
 echo
 echo "一标三实 Yibiao 已启动：http://127.0.0.1:${PORT:-5000}  （Ctrl+C 停止）"
 exec .venv/bin/gunicorn --bind "127.0.0.1:${PORT:-5000}" --workers "${WORKERS:-2}" --threads 4 \
