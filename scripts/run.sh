@@ -7,9 +7,9 @@ export FLASK_APP=wsgi.py
 .venv/bin/flask db upgrade
 instance=${YIBIAO_INSTANCE:-instance}
 # A first run prints the new demo logins; later runs print the saved ones again.
-if .venv/bin/flask demo-city --scale small --if-empty | tee /dev/stderr | grep -q "未重新生成"; then
-  cat "$instance/demo-logins.txt" 2>/dev/null || true
-fi
+loaded=$(.venv/bin/flask demo-city --scale small --if-empty)
+echo "$loaded"
+case "$loaded" in *未重新生成*) cat "$instance/demo-logins.txt" 2>/dev/null || true ;; esac
 echo
 echo "一标三实 Yibiao 已启动：http://127.0.0.1:${PORT:-5000}  （Ctrl+C 停止）"
 exec .venv/bin/gunicorn --bind "127.0.0.1:${PORT:-5000}" --workers "${WORKERS:-2}" --threads 4 \
