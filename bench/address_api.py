@@ -60,7 +60,6 @@ import shutil
 import signal
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import threading
@@ -74,6 +73,7 @@ sys.path.insert(0, str(ROOT))
 VENV_BIN = Path(sys.executable).parent
 
 from app.standards import coords  # noqa: E402
+from benchutil import git_state, machine_busy  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 DISTURBED = 0.10  # a test during which other processes used more of the CPU than this is repeated
@@ -254,12 +254,6 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-def machine_busy() -> float:
-    """CPU seconds all processes have used so far, all cores together (/proc/stat)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return (sum(values) - values[3] - values[4]) / CLK_TCK  # less idle and iowait
-
-
 def wait_quiet(max_wait: float, threshold: float = 0.10) -> float:
     """Wait (up to max_wait s) until other processes use less than `threshold` of the machine's CPU
     over 2 s: the server and the clients share 2 cores with everything else. Returns that share."""
@@ -276,18 +270,6 @@ def wait_quiet(max_wait: float, threshold: float = 0.10) -> float:
             print(f"  other processes use {share:.0%} of the CPU; waiting up to {max_wait:.0f} s for quiet …",
                   flush=True)
             said = True
-
-
-def git_state() -> str:
-    """The commit measured, and whether the Python code had uncommitted changes."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "app/*.py", "migrations", "config.py", "wsgi.py"],
-                               cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        return f"commit {head}" + (f", with uncommitted Python changes in {len(dirty.splitlines())} file(s)"
-                                   if dirty else "")
-    except OSError:
-        return "commit unknown"
 
 
 def page_cache_share(path: Path) -> str:

@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+from benchutil import git_state, machine_busy  # noqa: E402
 VENV_BIN = Path(sys.executable).parent
 TARGET_S = 600  # issue 4: seed scale in under 10 minutes
 TABLES = ("area", "road", "door_plate", "compound", "building", "unit", "room", "housing", "resident",
@@ -56,24 +58,6 @@ def tree_rss_kib(pid: int) -> int:
     except OSError:
         children = []
     return total + sum(tree_rss_kib(int(c)) for c in children)
-
-
-def machine_busy() -> float:
-    """CPU seconds all processes have used so far, all cores together (/proc/stat)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
-
-
-def git_state() -> str:
-    """The commit measured, and whether app/ had uncommitted changes."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "app/*.py", "migrations", "config.py", "wsgi.py"],
-                               cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        return f"commit {head}" + (f", with uncommitted Python changes in {len(dirty.splitlines())} file(s)"
-                                   if dirty else "")
-    except OSError:
-        return "commit unknown"
 
 
 def run_step(label: str, argv: list[str], env: dict, sample_every: float | None = None) -> dict:
