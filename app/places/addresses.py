@@ -27,8 +27,8 @@ class _AreaIndex:
     "襄阳市樊城区中原街道" (city, district and township names) that every address text needs.
 
     An area's code never changes, so a code read here is always right; names change a few times a
-    year (division reforms), so the index is reloaded when older than `ttl` seconds, at once when an
-    area is renamed here, and whenever an unknown id is asked for.
+    year (division reforms), so the index is reloaded when older than `ttl` seconds and whenever an
+    unknown id is asked for.
     """
 
     def __init__(self, ttl: float = 60.0):
@@ -36,9 +36,6 @@ class _AreaIndex:
         self._by_id: dict[int, dict] = {}
         self._place_names: list[str] = []
         self._lock = threading.Lock()
-
-    def invalidate(self) -> None:
-        self._loaded_at = 0.0
 
     def info(self, area_id: int) -> dict:
         """{code, name, level, level_label, prefix} of an area."""

@@ -17,8 +17,6 @@ from app.lifecycle import Lifecycle, Located, code_column
 AREA_LEVELS: dict[str, str] = {
     "city": "市", "district": "区/县", "township": "街道/乡镇", "community": "社区/村", "grid": "网格",
 }
-# Length of the area code at each level: the code of a parent is a prefix of its children's codes.
-AREA_CODE_LENGTH = {"city": 4, "district": 6, "township": 9, "community": 12, "grid": 15}
 
 BUILDING_USES = {"residential": "住宅", "commercial": "商业", "mixed": "商住", "office": "办公",
                  "industrial": "工业", "public": "公共服务", "other": "其他"}

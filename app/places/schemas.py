@@ -5,6 +5,7 @@ import geojson
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.api import BaseSchema, PageSchema, between, lat_field, length, lon_field, one_of
+from app.lifecycle import Lifecycle
 from app.standards import coords
 
 from .addresses import KIND_LABELS, address_text, area_id_of, area_index, kind_of, location_of
@@ -201,11 +202,8 @@ class RoomIn(BaseSchema):
     use = fields.String(load_default="residential", validate=one_of(ROOM_USES))
 
 
-STATUSES = {"active": "在用", "retired": "注销", "demolished": "已拆除"}
-
-
 class StatusIn(BaseSchema):
-    status = fields.String(required=True, validate=one_of(STATUSES))
+    status = fields.String(required=True, validate=one_of(Lifecycle.STATUSES))
     version = fields.Integer(required=True, strict=True)
     reason = fields.String(required=True, validate=length(2, 200), metadata={"description": "变更原因"})
 

@@ -315,17 +315,6 @@ def change_status(actor, code: str, status: str, version: int, reason: str) -> o
     return node
 
 
-def rename_area(actor, code: str, name: str) -> Area:
-    require(actor, "places.write")
-    area = get_area(actor, code)
-    before = snapshot(area)
-    area.name = name
-    record(actor, "area.rename", area, before=before, after=snapshot(area))
-    db.session.commit()
-    area_index.invalidate()
-    return area
-
-
 
 def active_children(node) -> list:
     """The next level down the address chain: a plate's buildings, a building's units and rooms,
