@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
-from flask_login import current_user
 from sqlalchemy import event
 
 from config import Config
@@ -15,11 +14,11 @@ def create_app(config_class: type = Config) -> Flask:
     from app import cli
     from app.accounts import api as accounts_api
     from app.accounts import views as accounts_views
-    from app.accounts.auth import api_key_id, init_auth
+    from app.accounts.auth import init_auth
     from app.actuals import api as actuals_api
     from app.api import require_json_bodies
     from app.errors import register_error_handlers
-    from app.extensions import api, db, limiter, migrate
+    from app.extensions import api, db, migrate
     from app.jobs import api as jobs_api
     from app.jobs import views as jobs_views
     from app.jobs.services import bind_app
@@ -42,12 +41,7 @@ def create_app(config_class: type = Config) -> Flask:
     init_auth(app)
     require_json_bodies(app)
     api.init_app(app)
-    api_key_limit = limiter.limit(
-        lambda: app.config["RATELIMIT_API_KEY"], key_func=api_key_id,
-        # Touching current_user runs the API-key loader, which sets g.api_key_id.
-        exempt_when=lambda: not (current_user.is_authenticated and api_key_id().startswith("key:")))
     for module in (accounts_api, places_api, actuals_api, jobs_api):
-        api_key_limit(module.blp)
         api.register_blueprint(module.blp)
     for module in (accounts_views, places_views, jobs_views):
         app.register_blueprint(module.bp)

@@ -123,6 +123,8 @@ def problem_response(problem: Problem):
     response.mimetype = PROBLEM_MEDIA_TYPE
     if problem.status == 401 and request.path.startswith("/api/"):
         response.headers["WWW-Authenticate"] = 'Bearer realm="yibiao"'
+    if "retry_after_s" in problem.extra:
+        response.headers["Retry-After"] = str(problem.extra["retry_after_s"])
     return response
 
 

@@ -68,6 +68,7 @@ def test_rate_limited_api_key_is_429(app, demo):
         app.config["RATELIMIT_API_KEY"] = old
     assert [r.status_code for r in responses[:3]] == [200, 200, 200]
     assert_problem(responses[3], 429, "request.rate_limited")
+    assert 1 <= int(responses[3].headers["Retry-After"]) <= 60
 
 
 def test_unexpected_error_is_500_without_a_trace(app, as_user, monkeypatch):

@@ -2,12 +2,14 @@
 (`Authorization: Bearer ybk_…`, no cookie, so no CSRF), with per-key call counters and rate limits."""
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import Counter
 
-from flask import Flask, g, redirect, request, url_for
+from flask import Flask, current_app, g, redirect, request, url_for
 from flask_login import current_user
+from limits import parse
 from sqlalchemy import select, update
 
 from app.errors import Problem, wants_html
@@ -43,9 +45,29 @@ def _load_from_api_key(req) -> User | None:
     if row is None:
         g.api_key_rejected = True
         return None
-    g.api_key_id = row.id
     call_counter.add(row.id)
+    _check_key_limit(row.id)
     return _key_user(row.user_id, row.version)
+
+
+def _check_key_limit(key_id: int) -> None:
+    """Each department key's own limit (RATELIMIT_API_KEY), counted in the limiter's storage.
+    Checked here, where the key is known, rather than by a Flask-Limiter decorator on every
+    blueprint: that evaluation cost more than a look-up by object code itself."""
+    rule = current_app.config["RATELIMIT_API_KEY"]
+    if rule and not limiter.limiter.hit(_parsed(rule), "api-key", str(key_id)):
+        reset_at = limiter.limiter.get_window_stats(_parsed(rule), "api-key", str(key_id)).reset_time
+        raise Problem("request.rate_limited", f"请求过于频繁（本密钥限额 {rule}），请稍后再试",
+                      retry_after_s=max(1, math.ceil(reset_at - time.time())))
+
+
+_parsed_rules: dict[str, object] = {}
+
+
+def _parsed(rule: str):
+    if rule not in _parsed_rules:
+        _parsed_rules[rule] = parse(rule)
+    return _parsed_rules[rule]
 
 
 _key_users: dict[tuple[int, int], User] = {}
@@ -71,12 +93,6 @@ def _unauthorized():
     if g.get("api_key_rejected"):
         raise Problem("auth.api_key_invalid")
     raise Problem("auth.required")
-
-
-def api_key_id() -> str:
-    """Rate-limit bucket: the API key, else the caller's address."""
-    key_id = g.get("api_key_id")
-    return f"key:{key_id}" if key_id is not None else f"ip:{request.remote_addr}"
 
 
 def actor() -> User:
