@@ -145,7 +145,27 @@ def _load_template(directory: str, kind: str) -> Template:
         raise TemplateError(f"{path}: {exc}") from exc
 
 
+_KEYS = {
+    "": {"label", "width_mm", "height_mm", "corner_radius_mm", "background", "border", "rule", "qr", "text"},
+    "border": {"inset_mm", "width_mm", "color", "corner_radius_mm"},
+    "rule": {"x_mm", "y_mm", "w_mm", "h_mm", "color"},
+    "qr": {"x_mm", "y_mm", "size_mm", "dark", "light"},
+    "text": {"format", "box_mm", "size_mm", "min_size_mm", "align", "color", "weight"},
+}
+
+
+def _check_keys(data: dict) -> None:
+    tables = [("", data)] + [(k, data[k]) for k in ("border", "qr") if k in data]
+    tables += [(k, item) for k in ("rule", "text") for item in data.get(k, [])]
+    for name, table in tables:
+        unknown = set(table) - _KEYS[name]
+        if unknown:
+            raise ValueError(f"unknown key(s) {sorted(unknown)} in [{name or 'top level'}]; "
+                             f"known: {', '.join(sorted(_KEYS[name]))}")
+
+
 def _parse_template(kind: str, data: dict) -> Template:
+    _check_keys(data)
     width, height = float(data["width_mm"]), float(data["height_mm"])
     shapes = []
     if "border" in data:

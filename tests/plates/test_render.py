@@ -22,7 +22,7 @@ from qrcode.util import lost_point
 
 from app.plates import fonts, pdf, qr
 from app.plates.render import (KINDS, FontMissing, PdfSheet, UnprintableText, check_printable, layout,
-                               load_template, qr_matrix, render_image, render_png)
+                               TemplateError, load_template, qr_matrix, render_image, render_png)
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -315,3 +315,13 @@ def test_missing_font_says_to_install_fonts_noto_cjk(monkeypatch, tmp_path):
     with pytest.raises(FontMissing, match="fonts-noto-cjk") as missing:
         render_png("room", plate_fields())
     assert "中文字体" in str(missing.value)
+
+
+def test_a_typo_in_a_template_is_reported_with_its_file(tmp_path, monkeypatch):
+    for kind in KINDS:
+        shutil.copy(ROOT / "qr_templates" / f"{kind}.toml", tmp_path / f"{kind}.toml")
+    room = tmp_path / "room.toml"
+    room.write_text(room.read_text(encoding="utf-8").replace("size_mm = 42", "font_size_mm = 42"), encoding="utf-8")
+    monkeypatch.setenv("YIBIAO_QR_TEMPLATES", str(tmp_path))
+    with pytest.raises(TemplateError, match=r"room\.toml.*font_size_mm"):
+        render_png("room", plate_fields())
