@@ -38,16 +38,43 @@ def _load_from_api_key(req) -> User | None:
     secret = _bearer()
     if not secret:
         return None
-    # Checked on every call (a revoked key fails at once); the user behind it comes from a cache.
-    row = db.session.execute(
-        select(ApiKey.id, ApiKey.user_id, User.version).join(User, ApiKey.user_id == User.id)
-        .where(ApiKey.key_hash == ApiKey.digest(secret), ApiKey.revoked_at.is_(None), User.active)).first()
+    row = _valid_key(ApiKey.digest(secret))
     if row is None:
         g.api_key_rejected = True
         return None
-    call_counter.add(row.id)
-    _check_key_limit(row.id)
-    return _key_user(row.user_id, row.version)
+    key_id, user_id, version = row
+    call_counter.add(key_id)
+    _check_key_limit(key_id)
+    return _key_user(user_id, version)
+
+
+KEY_RECHECK_S = 1.0
+_checked_keys: dict[str, tuple[float, tuple[int, int, int]]] = {}
+
+
+def _valid_key(digest: str) -> tuple[int, int, int] | None:
+    """(key id, user id, user version) of a live key, or None. A department makes many calls a
+    second, so a valid key is looked up again only after KEY_RECHECK_S: a revoked key, or a
+    deactivated or changed user, stops working everywhere within that second."""
+    now = time.monotonic()
+    checked = _checked_keys.get(digest)
+    if checked is not None and now - checked[0] < KEY_RECHECK_S:
+        return checked[1]
+    row = db.session.execute(
+        select(ApiKey.id, ApiKey.user_id, User.version).join(User, ApiKey.user_id == User.id)
+        .where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None), User.active)).first()
+    if row is None:
+        _checked_keys.pop(digest, None)
+        return None
+    if len(_checked_keys) > 4096:
+        _checked_keys.clear()
+    _checked_keys[digest] = (now, tuple(row))
+    return tuple(row)
+
+
+def forget_checked_keys() -> None:
+    """After a revocation or a user change: this process looks every key up again at once."""
+    _checked_keys.clear()
 
 
 def _check_key_limit(key_id: int) -> None:

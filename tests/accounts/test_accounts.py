@@ -179,3 +179,22 @@ def test_sign_in_without_a_password_names_the_field(anonymous):
     anonymous.token = anonymous.get("/api/v1/session").json["csrf_token"]
     response = anonymous.post("/api/v1/session", json={"username": "police"})
     assert response.status_code == 422 and response.json["errors"][0]["field"] == "password"
+
+
+def test_a_key_revoked_by_another_process_stops_working_within_the_recheck_time(app, as_user, monkeypatch):
+    from app.accounts import auth
+
+    admin = as_user("admin")
+    dept = admin.post("/api/v1/users", json={"username": "water", "role": "department",
+                                             "password": "water-pass-1", "area_codes": ["420606"]})
+    issued = admin.post("/api/v1/api-keys", json={"user_id": dept.json["id"], "name": "水务局"})
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {issued.json['secret']}"}
+    assert client.get("/api/v1/areas", headers=headers).status_code == 200
+    with app.app_context():  # as another worker would: straight in the database, no cache cleared here
+        db.session.get(ApiKey, issued.json["id"]).revoke()
+        db.session.commit()
+    assert client.get("/api/v1/areas", headers=headers).status_code == 200  # still inside the second
+    monkeypatch.setattr(auth, "KEY_RECHECK_S", 0.0)  # the second has passed
+    refused = client.get("/api/v1/areas", headers=headers)
+    assert refused.status_code == 401 and refused.json["code"] == "auth.api_key_invalid"
