@@ -7,11 +7,13 @@ Widths come from the font's own advance table, so the PNG and the PDF lay out te
 
 import os
 import shutil
+import struct
 import subprocess
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
+import numpy as np
 from fontTools.ttLib import TTCollection, TTFont
 
 WEIGHTS = ("regular", "bold")
@@ -23,7 +25,7 @@ DEBIAN_PATHS = {
 }
 ENV_PATHS = {"regular": "YIBIAO_PLATE_FONT", "bold": "YIBIAO_PLATE_FONT_BOLD"}
 # a character every usable face has: the check that fc-match did not fall back to a Latin font
-_PROBE = ord("襄")
+_PROBE = "襄"
 
 
 class FontMissing(RuntimeError):
@@ -46,23 +48,39 @@ class Font:
     descent: int
     cap_height: int
     bbox: tuple[int, int, int, int]
-    cmap: dict[int, str] = field(repr=False)
-    advances: dict[str, int] = field(repr=False)
+    # the character map as sorted ranges (first, last, first glyph id) and the advance of every glyph:
+    # read straight from the font's tables, a few hundred KB where fontTools' dicts of glyph names
+    # would take tens of MB per face
+    cmap_ranges: np.ndarray = field(repr=False)
+    advances: np.ndarray = field(repr=False)
+    _ids: dict = field(default_factory=dict, repr=False)
+
+    def gid(self, char: str) -> int:
+        """The glyph id of char, 0 (.notdef) if the font has none."""
+        found = self._ids.get(char)
+        if found is None:
+            code = ord(char)
+            ranges = self.cmap_ranges
+            i = int(np.searchsorted(ranges[:, 0], code, side="right")) - 1
+            found = int(ranges[i, 2] + code - ranges[i, 0]) if i >= 0 and code <= ranges[i, 1] else 0
+            self._ids[char] = found
+        return found
 
     def covers(self, char: str) -> bool:
-        return ord(char) in self.cmap
+        return self.gid(char) != 0
 
     def width(self, text: str) -> float:
         """Advance width of text in ems (no kerning: CJK plates are set solid)."""
-        cmap, advances = self.cmap, self.advances
-        return sum(advances[cmap[ord(c)]] for c in text) / self.units_per_em
+        advances, gid = self.advances, self.gid
+        return sum(int(advances[gid(c)]) for c in text) / self.units_per_em
+
+    def advance(self, char: str) -> int:
+        return int(self.advances[self.gid(char)])
 
     def glyph_id(self, char: str) -> int:
-        """The CID the PDF content stream uses: in a CID-keyed CFF (Noto CJK) the glyph is named cidNNNNN."""
-        name = self.cmap[ord(char)]
-        if name.startswith("cid") and name[3:].isdigit():
-            return int(name[3:])
-        raise FontMissing(f"{self.path}: glyph {name!r} is not CID-keyed; use Noto Sans CJK")
+        """The code the PDF content stream uses: the CID, equal to the glyph id in Noto CJK's
+        Adobe-Identity-0 CFF (checked when the subset is made)."""
+        return self.gid(char)
 
     def pil(self, size_px: int):
         """A Pillow font of this face at size_px pixels per em."""
@@ -72,13 +90,19 @@ class Font:
         """The CFF table of a subset holding the glyphs of chars (CIDs kept), for a PDF FontFile3."""
         from fontTools import subset
         face = TTFont(self.path, fontNumber=self.index, lazy=True)
+        order = face.getGlyphOrder()
+        gids = {self.gid(c) for c in chars}
+        names = [order[g] for g in gids]
+        wrong = [order[g] for g in gids if g and order[g] != f"cid{g:05d}"]
+        if wrong:
+            raise FontMissing(f"{self.path}: glyphs {wrong[:3]} are not CID-keyed by glyph id; use Noto Sans CJK")
         options = subset.Options()
         options.notdef_outline = True
         options.name_IDs = []
         options.layout_features = []
         options.hinting = True
         subsetter = subset.Subsetter(options)
-        subsetter.populate(glyphs=sorted({self.cmap[ord(c)] for c in chars}))
+        subsetter.populate(glyphs=sorted(set(names)))
         subsetter.subset(face)
         return face["CFF "].compile(face)
 
@@ -122,30 +146,50 @@ def _open_face(path: str) -> Font | None:
     """The Simplified Chinese face of the file at path, or None if it has none or is no font."""
     try:
         if path.lower().endswith((".ttc", ".otc")):
-            faces = TTCollection(path, lazy=True).fonts
+            count = len(TTCollection(path, lazy=True).fonts)
         else:
-            faces = [TTFont(path, lazy=True)]
+            count = 1
+        faces = [TTFont(path, fontNumber=i, lazy=True) if count > 1 else TTFont(path, lazy=True)
+                 for i in range(count)]
     except Exception:  # noqa: BLE001 - a missing or broken file is just not a candidate
         return None
     names = [(face["name"].getDebugName(1) or "") for face in faces]
     # prefer the proportional SC face of a Noto/Source Han collection, else the first that has 襄
-    order = sorted(range(len(faces)), key=lambda i: (" SC" not in names[i], "Mono" in names[i], i))
-    for index in order:
-        face = TTFont(path, fontNumber=index, lazy=True) if len(faces) > 1 else faces[0]
-        cmap = face.getBestCmap() or {}
-        if _PROBE not in cmap:
-            continue
+    for index in sorted(range(count), key=lambda i: (" SC" not in names[i], "Mono" in names[i], i)):
+        face = faces[index]
         if "CFF " not in face:
-            continue  # our PDF writer embeds CFF outlines (Noto CJK); TrueType-flavoured fonts are not wired
-        os2, head, hmtx = face["OS/2"], face["head"], face["hmtx"]
-        return Font(
-            path=path, index=index if len(faces) > 1 else 0,
-            ps_name=face["name"].getDebugName(6) or "NotoSansCJK",
+            continue  # the PDF writer embeds CFF outlines (Noto CJK); TrueType-flavoured fonts are not wired
+        ranges = _cmap_ranges(face.reader["cmap"])
+        if ranges is None:
+            continue
+        os2, head = face["OS/2"], face["head"]
+        font_ = Font(
+            path=path, index=index if count > 1 else 0, ps_name=face["name"].getDebugName(6) or "NotoSansCJK",
             units_per_em=head.unitsPerEm, ascent=os2.sTypoAscender, descent=os2.sTypoDescender,
             cap_height=getattr(os2, "sCapHeight", 0) or int(0.73 * head.unitsPerEm),
-            bbox=(head.xMin, head.yMin, head.xMax, head.yMax),
-            cmap=dict(cmap), advances={name: hmtx[name][0] for name in set(cmap.values()) | {".notdef"}})
+            bbox=(head.xMin, head.yMin, head.xMax, head.yMax), cmap_ranges=ranges,
+            advances=_advances(face.reader["hmtx"], face["hhea"].numberOfHMetrics, face["maxp"].numGlyphs))
+        if font_.covers(_PROBE):
+            return font_
     return None
+
+
+def _cmap_ranges(table: bytes) -> np.ndarray | None:
+    """The Unicode format 12 subtable of a raw cmap table as rows (first, last, first glyph id)."""
+    count = struct.unpack_from(">H", table, 2)[0]
+    for i in range(count):
+        platform, encoding, offset = struct.unpack_from(">HHI", table, 4 + 8 * i)
+        if (platform, encoding) in ((3, 10), (0, 4), (0, 6)) and struct.unpack_from(">H", table, offset)[0] == 12:
+            groups = struct.unpack_from(">I", table, offset + 12)[0]
+            data = np.frombuffer(table, dtype=">u4", count=3 * groups, offset=offset + 16)
+            return data.reshape(groups, 3).astype(np.int64)
+    return None
+
+
+def _advances(table: bytes, long_metrics: int, glyphs: int) -> np.ndarray:
+    advances = np.frombuffer(table, dtype=">u2", count=2 * long_metrics)[::2].astype(np.int32)
+    # glyphs after the last long metric share its advance
+    return np.concatenate([advances, np.full(max(0, glyphs - long_metrics), advances[-1], dtype=np.int32)])
 
 
 @lru_cache(maxsize=64)

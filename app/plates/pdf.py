@@ -353,7 +353,7 @@ class _Writer:
             b" /Descent %d /CapHeight %d /StemV 80 /FontFile3 %d 0 R >>"
             % (name, b" ".join(_num(v * scale) for v in face.bbox), round(face.ascent * scale),
                round(face.descent * scale), round(face.cap_height * scale), file3))
-        widths = b" ".join(b"%d [%s]" % (cid, _num(face.advances[face.cmap[ord(c)]] * scale))
+        widths = b" ".join(b"%d [%s]" % (cid, _num(face.advance(c) * scale))
                            for cid, c in sorted({(face.glyph_id(c), c) for c in chars}))
         cid_font = self.obj(
             b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /%s /CIDSystemInfo << /Registry (Adobe)"

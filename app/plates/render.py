@@ -240,9 +240,8 @@ def check_printable(kind: str, fields: dict) -> None:
 
 
 def _check_text(text: str, face: Font) -> None:
-    cmap = face.cmap
     for char in text:
-        if ord(char) not in cmap:
+        if not face.covers(char):
             raise UnprintableText(char, text)
 
 
