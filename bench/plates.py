@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/plates.py            # about a minute
     .venv/bin/python bench/plates.py --quick    # fewer plates, for a quick look
+    .venv/bin/python bench/plates.py --samples docs/plates   # only write the sample PNGs (800 px)
 
 Prints, on one core (the renderer is single-threaded):
 - QR symbols/s with plain `qrcode` (it scores the 8 masks in pure Python) next to app.plates.qr
@@ -148,14 +149,30 @@ def child(argv: list[str]) -> dict:
             "rss_mib": usage.ru_maxrss / 1024}
 
 
+def write_samples(directory: Path) -> None:
+    """One plate of each kind, 800 px wide, as the docs show them (palette PNG, a few KB)."""
+    import io
+    from PIL import Image
+    from app.plates.render import render_png
+    directory.mkdir(parents=True, exist_ok=True)
+    for kind in KINDS:
+        image = Image.open(io.BytesIO(render_png(kind, dict(FIELDS, url=BASE_URL + "Xy3kP0q_b7LmA2sD"), width_px=800)))
+        image.convert("P", palette=Image.ADAPTIVE, colors=32).save(directory / f"{kind}.png", optimize=True)
+        print(directory / f"{kind}.png")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer plates and shorter runs")
     parser.add_argument("--big", type=int, default=10_000, help="plates in the memory run (default %(default)s)")
+    parser.add_argument("--samples", metavar="DIR", help="write one 800 px PNG per kind to DIR and stop")
     parser.add_argument("--child-pdf", nargs=2, metavar=("N", "PATH"), help=argparse.SUPPRESS)
     parser.add_argument("--child-door-png", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    if args.samples:
+        write_samples(Path(args.samples))
+        return
     if args.child_pdf:
         write_pdf(args.child_pdf[1], int(args.child_pdf[0]))
         return
