@@ -3,12 +3,20 @@
 `qrcode` builds a good symbol but spends most of its time choosing the mask: it draws all eight
 masked symbols and scores each with the penalty rules of ISO/IEC 18004 (N1 runs, N2 2×2 blocks,
 N3 finder-like 1:1:3:1:1 patterns, N4 dark proportion) in pure Python. Here `qrcode` still decides
-the segments and the version, and its tables give the function patterns; the codewords' Reed–Solomon
-part, the placement and the eight scores are done with integer tricks and numpy. The choice is the
-one `qrcode` makes, rule for rule (tests/plates/test_render.py compares mask and matrix for many
-random URLs), including two readings of the standard that `qrcode` shares with segno: the masks are
-scored with the format information area still light (it is written after the choice), and an N3
-pattern must fit inside the symbol (the quiet zone is not counted as its light run).
+the segments and the version, and its tables give the function patterns; the Reed–Solomon check
+bytes, the placement and the eight scores are done with integer tricks and numpy.
+
+The mask choice follows the standard where `qrcode` does not. ISO/IEC 18004:2015 §7.8.3.1 says
+that although masking covers only the encoding region, "the area to be evaluated is the complete
+symbol"; `qrcode` (8.2) scores its candidates with the format information, the version information
+and the dark module still blank (python-qrcode issue #388), and for about half of our plate URLs
+that picks another mask. We score the complete symbols, with the penalty rules counted exactly as
+`qrcode`'s `lost_point` counts them (tests/plates/test_render.py checks both the scores and the
+choice against `qrcode` drawing each complete symbol; and that scoring with the format area blank
+gives `qrcode`'s own `best_mask_pattern`). One reading is `qrcode`'s rather than the only one: an
+N3 pattern must lie wholly inside the symbol (the quiet zone is not counted as its light run).
+Whichever mask is chosen, the symbol decodes to the same URL; the choice only avoids patterns that
+make scanning harder.
 """
 
 from functools import cache
@@ -28,31 +36,34 @@ _N3_PATTERNS = (0b10111010000, 0b00001011101)
 
 def qr_matrix(url: str) -> np.ndarray:
     """The symbol for url as an n×n bool array (True = dark), without the quiet zone."""
-    data_list = list(qr_util.optimal_data_chunks(url.encode("utf-8"), minimum=20))
-    version = _version_for(data_list)
-    layout = _layout(version)
-    bits = _data_bits(version, data_list, len(layout.rows))
-    candidates = layout.scored_base.copy()  # (8, n, n): function patterns, format area light
-    candidates[:, layout.rows, layout.cols] = bits[None, :] ^ layout.mask_bits
-    mask = int(np.argmin(penalties(candidates)))  # first of equal scores, as qrcode
-    symbol = layout.final_base[mask].copy()
-    symbol[layout.rows, layout.cols] = candidates[mask, layout.rows, layout.cols]
-    return symbol.astype(bool)
+    symbols = _candidates(url)
+    return symbols[int(np.argmin(penalties(symbols)))].astype(bool)
 
 
-def chosen_mask(url: str) -> int:
-    """The mask pattern (0–7) qr_matrix picks for url; for tests and the benchmark."""
-    data_list = list(qr_util.optimal_data_chunks(url.encode("utf-8"), minimum=20))
-    version = _version_for(data_list)
-    layout = _layout(version)
-    bits = _data_bits(version, data_list, len(layout.rows))
-    candidates = layout.scored_base.copy()
-    candidates[:, layout.rows, layout.cols] = bits[None, :] ^ layout.mask_bits
-    return int(np.argmin(penalties(candidates)))
+def chosen_mask(url: str, *, format_area_blank: bool = False) -> int:
+    """The mask pattern (0–7) qr_matrix picks for url. With format_area_blank, the masks are
+    scored as `qrcode` scores them (format and version information left blank): its choice."""
+    return int(np.argmin(penalties(_candidates(url, format_area_blank))))
 
 
 def qr_version(url: str) -> int:
-    return _version_for(list(qr_util.optimal_data_chunks(url.encode("utf-8"), minimum=20)))
+    return _version_for(_segments(url))
+
+
+def _candidates(url: str, format_area_blank: bool = False) -> np.ndarray:
+    """The 8 complete symbols for url, one per mask, as a (8, n, n) array of 0/1."""
+    segments = _segments(url)
+    version = _version_for(segments)
+    layout = _layout(version)
+    bits = _data_bits(version, segments, len(layout.rows))
+    symbols = (layout.blank_format_base if format_area_blank else layout.base).copy()
+    symbols[:, layout.rows, layout.cols] = bits[None, :] ^ layout.mask_bits
+    return symbols
+
+
+def _segments(url: str) -> list:
+    # qrcode's own split into numeric / alphanumeric / byte segments (its QRCode(optimize=20))
+    return list(qr_util.optimal_data_chunks(url.encode("utf-8"), minimum=20))
 
 
 def penalties(symbols: np.ndarray) -> np.ndarray:
@@ -157,11 +168,11 @@ class _Layout:
 
     def __init__(self, version: int):
         n = version * 4 + 17
-        self.scored_base = np.zeros((8, n, n), dtype=np.uint8)
-        self.final_base = np.zeros((8, n, n), dtype=np.uint8)
+        self.base = np.zeros((8, n, n), dtype=np.uint8)  # function patterns and format information
+        self.blank_format_base = np.zeros((8, n, n), dtype=np.uint8)  # as qrcode scores: format area light
         free = None
         for mask in range(8):
-            for test, target in ((True, self.scored_base), (False, self.final_base)):
+            for test, target in ((True, self.blank_format_base), (False, self.base)):
                 modules = _function_patterns(version, test, mask)
                 target[mask] = [[1 if m else 0 for m in row] for row in modules]
                 free = [[m is None for m in row] for row in modules]
