@@ -57,6 +57,8 @@ class Config:
     RATELIMIT_DEFAULT = os.environ.get("RATELIMIT_DEFAULT", "")
     RATELIMIT_API_KEY = os.environ.get("RATELIMIT_API_KEY", "6000 per minute")
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
+    # Plate scans (the public page and its JSON) per client address: plenty for a person, not for a crawler.
+    RATELIMIT_PLATE_SCAN = os.environ.get("RATELIMIT_PLATE_SCAN", "120 per minute")
     RATELIMIT_HEADERS_ENABLED = True
 
     SESSION_COOKIE_HTTPONLY = True
@@ -80,4 +82,5 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     RATELIMIT_LOGIN = "1000 per minute"
+    RATELIMIT_PLATE_SCAN = "1000 per minute"
     JOBS_IN_PROCESS = False

@@ -25,6 +25,8 @@ def create_app(config_class: type = Config) -> Flask:
     from app.places import api as places_api
     from app.places import exports  # noqa: F401  (registers the export job kind)
     from app.places import views as places_views
+    from app.plates import api as plates_api
+    from app.plates import views as plates_views
 
     app = Flask(__name__, instance_path=str(config_class.INSTANCE_DIR))
     app.config.from_object(config_class)
@@ -41,9 +43,9 @@ def create_app(config_class: type = Config) -> Flask:
     init_auth(app)
     require_json_bodies(app)
     api.init_app(app)
-    for module in (accounts_api, places_api, actuals_api, jobs_api):
+    for module in (accounts_api, places_api, actuals_api, jobs_api, plates_api):
         api.register_blueprint(module.blp)
-    for module in (accounts_views, places_views, jobs_views):
+    for module in (accounts_views, places_views, jobs_views, plates_views):
         app.register_blueprint(module.bp)
 
     register_error_handlers(app)

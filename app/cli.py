@@ -6,6 +6,7 @@ def register(app: Flask) -> None:
     from app.accounts.cli import users
     from app.demo.cli import demo_city
     from app.jobs.cli import jobs
+    from app.plates.cli import plates
 
-    for command in (users, jobs, demo_city):
+    for command in (users, jobs, demo_city, plates):
         app.cli.add_command(command)

@@ -18,10 +18,11 @@ ROLES: dict[str, str] = {
 
 # places.write: the address base (roads, door plates, buildings, units, rooms);
 # actuals.write: residents, housing, organisations, bindings;
-# personal.full: read full ID and phone numbers (each read is audit-logged).
+# personal.full: read full ID and phone numbers (each read is audit-logged);
+# plates.manage: print QR plates, revoke and reissue them.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"places.read", "places.write", "actuals.read", "actuals.write",
-                        "personal.full", "export", "users.manage"}),
+                        "personal.full", "export", "users.manage", "plates.manage"}),
     "police": frozenset({"places.read", "actuals.read", "actuals.write", "personal.full", "export"}),
     "grid_worker": frozenset({"places.read", "actuals.read", "actuals.write"}),
     "collector": frozenset({"places.read"}),

@@ -1,6 +1,7 @@
 """Enqueue long jobs and report their progress.
 
-A job kind is a function `run(job, progress) -> (path, download_name)` registered with `@job_kind`.
+A job kind is a function `run(job, progress) -> (path, download_name[, report])` registered with
+`@job_kind`; the optional report is a message for the user (e.g. what could not be done).
 It calls `progress(done, total)` as it goes; the UI and `flask jobs show` read done/total back.
 """
 from __future__ import annotations
@@ -21,14 +22,16 @@ from .models import Job
 from .queue import huey, start_in_process_consumer
 
 log = logging.getLogger(__name__)
-Runner = Callable[[Job, "Progress"], tuple[str, str]]
+Runner = Callable[[Job, "Progress"], tuple]
 _RUNNERS: dict[str, Runner] = {}
+TITLES: dict[str, str] = {}
 _app: Flask | None = None
 
 
-def job_kind(kind: str):
+def job_kind(kind: str, title: str):
+    """Register a job kind; `title` names it on its progress page."""
     def register(fn: Runner) -> Runner:
-        _RUNNERS[kind] = fn
+        _RUNNERS[kind], TITLES[kind] = fn, title
         return fn
     return register
 
@@ -92,7 +95,7 @@ def execute(job_id: str) -> None:
     db.session.commit()
     progress = Progress(job.id)
     try:
-        path, name = _RUNNERS[job.kind](job, progress)
+        path, name, *report = _RUNNERS[job.kind](job, progress)
     except Exception as e:  # the job fails, the worker goes on
         log.exception("job %s (%s) failed", job.id, job.kind)
         db.session.rollback()
@@ -103,6 +106,7 @@ def execute(job_id: str) -> None:
     else:
         db.session.commit()  # end the transaction the job read in (on SQLite its snapshot is now stale)
         job.status, job.result_path, job.result_name = "done", path, name
+        job.message = report[0] if report else None
         job.done = job.total = max(progress.total, progress.done)
     job.finished_at = utcnow()
     db.session.commit()

@@ -4,16 +4,13 @@ from flask_login import login_required
 
 from app.accounts.auth import actor
 
-from .services import own_job
+from .services import TITLES, own_job
 
 bp = Blueprint("jobs_pages", __name__, template_folder="templates")
-
-JOB_TITLES = {"export_xlsx": "导出 Excel"}
-
 
 @bp.get("/jobs/<job_id>")
 @login_required
 def job(job_id):
     job = own_job(actor(), job_id)
-    return render_template("jobs/job.html", job=job, title=JOB_TITLES.get(job.kind, job.kind),
+    return render_template("jobs/job.html", job=job, title=TITLES.get(job.kind, job.kind),
                            job_url=url_for("jobs.get_job", job_id=job.id))

@@ -61,9 +61,13 @@ class _AreaIndex:
         with self._lock:
             rows = db.session.execute(select(Area.id, Area.code, Area.name, Area.level)).all()
             name_by_code = {code: name for _, code, name, _ in rows}
+            level_by_code = {code: level for _, code, _, level in rows}
             self._by_id = {
                 area_id: {"code": code, "name": name, "level": level, "level_label": AREA_LEVELS[level],
-                          "prefix": "".join(name_by_code.get(code[:n], "") for n in (4, 6, 9) if len(code) >= n)}
+                          "prefix": "".join(name_by_code.get(code[:n], "") for n in (4, 6, 9) if len(code) >= n),
+                          # {"district": "樊城区", "township": …} of the area and the areas above it
+                          "names": {level_by_code[code[:n]]: name_by_code[code[:n]]
+                                    for n in (4, 6, 9, 12, 15) if len(code) >= n and code[:n] in name_by_code}}
                 for area_id, code, name, level in rows}
             self._place_names = sorted({name for _, _, name, level in rows if level in ("district", "township")})
             self._loaded_at = time.monotonic()

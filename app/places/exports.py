@@ -71,7 +71,7 @@ def _sheet(workbook: Workbook, title: str, header: list[str]):
     return sheet
 
 
-@job_kind("export_xlsx")
+@job_kind("export_xlsx", "导出 Excel")
 def export_xlsx(job, progress) -> tuple[str, str]:
     """Buildings, rooms and organisations of an area, one sheet each."""
     actor = db.session.get(User, job.created_by_id)

@@ -19,7 +19,7 @@ bp = Blueprint("places", __name__, template_folder="templates")
 PAGE = 100
 
 
-def _map_point(lon: float, lat: float) -> list[float]:
+def map_point(lon: float, lat: float) -> list[float]:
     """A WGS-84 point in the coordinate system of the configured tiles."""
     crs = current_app.config["MAP_TILE_CRS"] if current_app.config["MAP_TILE_URL"] else "wgs84"
     if crs == "gcj02":
@@ -60,7 +60,7 @@ def area(code):
     area = services.get_area(user, code)
     buildings = page(services.buildings_in(user, area), Building.id,
                      {"cursor": request.args.get("cursor"), "limit": PAGE})
-    markers = [{"code": b.object_code, "label": address_text(b), "at": _map_point(b.lon, b.lat)}
+    markers = [{"code": b.object_code, "label": address_text(b), "at": map_point(b.lon, b.lat)}
                for b in buildings["items"]]
     total = db.session.scalar(select(func.count()).select_from(services.buildings_in(user, area).subquery()))
     return render_template("places/area.html", area=area, crumbs=_crumbs(area), children=services.child_areas(area),
@@ -85,7 +85,7 @@ def address(code):
         text=address_text(node), lon=lon, lat=lat, grid_code=grid_code, gcj02=coords.wgs84_to_gcj02(lon, lat),
         children=services.active_children(node), actuals=actuals_here, building=building,
         crumbs=_crumbs(db.session.get(Area, area_id_of(node))), housing_uses=HOUSING_USES, ownership=OWNERSHIP,
-        markers=[{"code": node.object_code, "label": address_text(node), "at": _map_point(lon, lat)}])
+        markers=[{"code": node.object_code, "label": address_text(node), "at": map_point(lon, lat)}])
 
 
 @bp.app_context_processor

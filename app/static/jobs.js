@@ -22,7 +22,8 @@ export function followJob(jobUrl, elements) {
     elements.bar.style.width = `${job.percent}%`;
     elements.bar.parentElement.setAttribute("aria-valuenow", job.percent);
     elements.count.textContent = job.total ? `${job.done} / ${job.total}` : "";
-    elements.status.textContent = job.status_label + (job.message ? `：${job.message}` : "");
+    elements.status.textContent = job.status_label;
+    elements.message.textContent = job.message || "";
     if (job.status === "done") {
       elements.download.href = job.download;
       elements.download.hidden = false;
