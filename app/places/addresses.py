@@ -10,6 +10,7 @@ import time
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.standards import object_code
@@ -116,7 +117,10 @@ def find_by_code(code: str):
     model = ADDRESS_MODELS.get(parsed.class_name)
     if model is None:
         return None
-    return db.session.scalar(select(model).where(model.object_code == code))
+    stmt = select(model).where(model.object_code == code)
+    if model is Unit:
+        stmt = stmt.options(joinedload(Unit.building))
+    return db.session.scalar(stmt)
 
 
 def location_of(obj) -> tuple[float, float, str]:

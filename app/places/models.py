@@ -127,7 +127,9 @@ class Unit(Lifecycle, db.Model):
     building_id: Mapped[int] = mapped_column(ForeignKey("building.id"), index=True)
     number: Mapped[str] = mapped_column(String(16))
 
-    building: Mapped[Building] = relationship(back_populates="units", lazy="joined")
+    # Not joined by default: a room joins its building itself, and joining it again through the
+    # unit doubled the room look-up's joins. A room's unit.building then comes from the identity map.
+    building: Mapped[Building] = relationship(back_populates="units")
 
     @property
     def parts(self) -> dict:
