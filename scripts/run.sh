@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh
+scripts/system-packages.sh fonts-noto-cjk
 export FLASK_APP=wsgi.py
 .venv/bin/flask db upgrade
 instance=${YIBIAO_INSTANCE:-instance}
