@@ -41,6 +41,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "request.rate_limited": (429, "请求过于频繁，请稍后再试"),
     "server.error": (500, "服务器内部错误，已记录，请稍后再试"),
     "server.unavailable": (503, "服务暂不可用，请稍后再试"),
+    "plate.font_missing": (503, "服务器缺少中文字体，暂时无法生成门牌，请联系管理员"),
 }
 
 _STATUS_CODES = {

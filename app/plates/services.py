@@ -6,6 +6,7 @@ for batches); every plate printed leaves a PlatePrint row.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app
@@ -156,14 +157,31 @@ def png(actor, code: str, *, width_px: int | None = None, dpi: int = 300, downlo
     from .render import UnprintableText, render_png
 
     plate, node = current_plate(actor, code)
-    try:
-        data = render_png(plate.kind, fields_for(node, plate), dpi=dpi, width_px=width_px)
-    except UnprintableText as e:
-        raise Problem("plate.unprintable", str(e).split(" / ")[0]) from None
+    with _font_problems():
+        try:
+            data = render_png(plate.kind, fields_for(node, plate), dpi=dpi, width_px=width_px)
+        except UnprintableText as e:
+            raise Problem("plate.unprintable", _chinese(e)) from None
     if download:
         _printed(actor, [plate.id], "png", None)
         db.session.commit()
     return data, f"{plate.label}-{node.object_code}.png"
+
+
+@contextmanager
+def _font_problems():
+    """No font on the server is the administrator's to fix: a 503 that says how, not a 500."""
+    from .render import FontMissing
+
+    try:
+        yield
+    except FontMissing as e:
+        raise Problem("plate.font_missing", _chinese(e)) from None
+
+
+def _chinese(e: Exception) -> str:
+    """The renderer's messages are "中文 / English"; users read the first half."""
+    return str(e).split(" / ")[0]
 
 
 def print_targets(actor, area_code: str | None, codes: list[str] | None, kinds: list[str]) -> list[str]:
@@ -209,7 +227,7 @@ def render_batch(actor, codes: list[str], layout: str, out: Path,
     refused: list[dict] = []
     printed = 0
     progress(0, len(codes))
-    with PdfSheet(out, layout=layout) as sheet:
+    with _font_problems(), PdfSheet(out, layout=layout) as sheet:
         for start in range(0, len(codes), CHUNK):
             chunk = codes[start:start + CHUNK]
             nodes = _load_nodes(chunk)
@@ -239,6 +257,8 @@ def start_print_job(actor, data: dict) -> Job:
         raise Problem("validation.failed", field="kinds", detail=f"所选范围内没有在用的{labels}可打印")
     params = {k: data[k] for k in ("area_code", "object_codes", "kinds", "layout") if data.get(k)}
     params["count"] = len(codes)
+    where = get_area(actor, data["area_code"]).name if data.get("area_code") else f"{len(codes)} 个地址"
+    params["label"] = f"{where} · {'、'.join(PLATE_LABELS[k] for k in data['kinds'])} · {LAYOUTS[data['layout']]}"
     return enqueue(actor, "plates_pdf", params)
 
 

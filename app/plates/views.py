@@ -7,11 +7,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.accounts.auth import actor
-from app.errors import Problem
+from app.errors import Problem, wants_html
 from app.extensions import db, limiter
 from app.jobs.models import Job
 from app.places import services as places
-from app.places.addresses import address_text, area_id_of, area_index, location_of
+from app.places.addresses import address_text, area_id_of, area_index, chain_text, location_of
 from app.places.views import map_point
 
 from . import services
@@ -27,7 +27,9 @@ def scanned(token):
     system; any other camera gets the public page: where the plate is, and no personal data."""
     found = services.resolve(token)
     if found is None or found[1] is None:
-        raise Problem("plate.unknown")
+        if not wants_html():
+            raise Problem("plate.unknown")
+        return render_template("plates/unknown.html"), 404
     plate, node = found
     staff = current_user.is_authenticated and actor().can("places.read") and actor().jurisdiction.covers(node)
     if request.args.get("via") == "app":
@@ -37,7 +39,10 @@ def scanned(token):
             return redirect(url_for("places.address", code=node.object_code))
     lon, lat, grid_code = location_of(node)
     text = address_text(node)
-    return render_template("plates/public.html", plate=plate, node=node, text=text, grid_code=grid_code,
+    names = area_index.info(area_id_of(node))["names"]
+    lines = [current_app.config["PROVINCE_NAME"] + names.get("city", ""),
+             names.get("district", "") + names.get("township", ""), chain_text(node.parts)]
+    return render_template("plates/public.html", plate=plate, node=node, text=text, lines=lines, grid_code=grid_code,
                            lon=lon, lat=lat, area=area_index.info(area_id_of(node)), staff=staff,
                            markers=[{"code": "", "label": text, "at": map_point(lon, lat)}])
 

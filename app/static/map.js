@@ -5,8 +5,9 @@ export function drawMap(element, markers, tiles) {
   if (tiles.url) L.tileLayer(tiles.url, { maxZoom: 19, attribution: tiles.attribution || "" }).addTo(map);
   const points = markers.map((m) => {
     const latLng = [m.at[1], m.at[0]];
-    const link = document.createElement("a");
-    link.href = `/places/a/${encodeURIComponent(m.code)}`;
+    // A pin with a code links to its address in the system; without one (public pages) it is text.
+    const link = document.createElement(m.code ? "a" : "span");
+    if (m.code) link.href = `/places/a/${encodeURIComponent(m.code)}`;
     link.textContent = m.label; // text, not HTML: names come from data
     L.circleMarker(latLng, { radius: 6, color: "#0b4ea2", weight: 2, fillOpacity: 0.6 })
       .bindPopup(link)

@@ -281,3 +281,15 @@ def test_the_field_app_goes_on_to_the_address_in_the_system(admin, anonymous, as
     assert "/login" in anonymous.get(f"/p/{token}?via=app").headers["Location"]
     assert "在系统中查看此地址" in as_user("grid").get(f"/p/{token}").get_data(as_text=True)
     assert "在系统中查看此地址" not in anonymous.get(f"/p/{token}").get_data(as_text=True)
+
+
+def test_without_a_chinese_font_the_admin_is_told_how_to_fix_it(admin, address, monkeypatch):
+    from app.plates import render
+
+    def no_font(*args, **kwargs):
+        raise render.FontMissing()
+
+    monkeypatch.setattr(render, "render_png", no_font)
+    response = admin.get(f"/api/v1/addresses/{address['door']['object_code']}/plate.png")
+    assert response.status_code == 503 and response.json["code"] == "plate.font_missing"
+    assert "fonts-noto-cjk" in response.json["detail"] and "No Chinese" not in response.json["detail"]
