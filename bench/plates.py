@@ -13,7 +13,11 @@ Prints, on one core (the renderer is single-threaded):
 - PNG plates/s per kind at 300 dpi, and the time of the door plate PNG (first in a fresh process,
   fonts included, and warm);
 - the peak RSS (ru_maxrss from os.wait4) of a child process writing a 10,000-plate PDF, next to one
-  that only loads the renderer and writes one plate.
+  that only loads the renderer and writes one plate;
+- with --instance DIR: `flask plates render` of an area's room plates on that database (the whole
+  print job: address nodes in chunks, plates issued, printing history, the PDF streamed), its wall
+  time, CPU and peak RSS, first print and reprint:
+      .venv/bin/python bench/plates.py --instance /tmp/yb-seed --area 420684001
 The targets of the QR door plates issue are checked at the end.
 """
 from __future__ import annotations
@@ -22,6 +26,7 @@ import argparse
 import datetime
 import os
 import platform
+import re
 import resource
 import secrets
 import statistics
@@ -139,16 +144,42 @@ def bench_png(seconds: float) -> dict:
     return out
 
 
-def child(argv: list[str]) -> dict:
-    """Run this script as a child; wall time, CPU and peak RSS (ru_maxrss) from os.wait4."""
+def child(argv: list[str], env: dict | None = None) -> dict:
+    """Run this script (or, with a leading "-", another command) as a child; wall time, CPU and
+    peak RSS (ru_maxrss) from os.wait4."""
+    command = argv[1:] if argv[0] == "-" else [sys.executable, __file__, *argv]
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, __file__, *argv], cwd=ROOT)
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL if env else None)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         sys.exit(f"child {argv} failed with exit code {proc.returncode}")
     return {"wall_s": time.perf_counter() - start, "cpu_s": usage.ru_utime + usage.ru_stime,
             "rss_mib": usage.ru_maxrss / 1024}
+
+
+def bench_job(instance: Path, area: str, tmp: Path) -> None:
+    """`flask plates render` on a real database: the print job's whole path (address nodes read in
+    chunks, plates issued, printing history written, the PDF streamed), twice: the first run issues
+    every plate, the second reprints them."""
+    import sqlite3
+
+    env = {**os.environ, "YIBIAO_INSTANCE": str(instance), "FLASK_APP": "wsgi.py"}
+    env.pop("DATABASE_URL", None)
+    flask = str(Path(sys.executable).parent / "flask")
+    child(["-", flask, "db", "upgrade"], env)
+    db = sqlite3.connect(instance / "yibiao.db")
+    issued_before = db.execute("select count(*) from plate").fetchone()[0]
+    for run in ("first print", "reprint"):
+        out = tmp / f"{run}.pdf"
+        took = child(["-", flask, "plates", "render", "--area", area, "--kind", "room", "--layout", "A4",
+                      "--out", str(out)], env)
+        printed = db.execute("select count(*) from plate_print where output = 'pdf'").fetchone()[0]
+        plates = db.execute("select count(*) from plate").fetchone()[0]
+        n = len(re.findall(rb"/Type\s*/Page\b", out.read_bytes()))  # pages, for the sheets' fill
+        print(f"  {run:11s}: {took['wall_s']:5.1f} s wall, {took['cpu_s']:5.1f} s CPU, peak RSS "
+              f"{took['rss_mib']:5.1f} MiB, {out.stat().st_size / 1e6:.1f} MB in {n:,} A4 pages; "
+              f"plates issued so far {plates - issued_before:,}, printing rows {printed:,}")
 
 
 def write_samples(directory: Path) -> None:
@@ -168,6 +199,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer plates and shorter runs")
     parser.add_argument("--big", type=int, default=10_000, help="plates in the memory run (default %(default)s)")
     parser.add_argument("--samples", metavar="DIR", help="write one 800 px PNG per kind to DIR and stop")
+    parser.add_argument("--instance", type=Path, help="also run `flask plates render` on this database "
+                        "(e.g. /tmp/yb-seed from bench/seed_load.py; migrated first)")
+    parser.add_argument("--area", default="420684001", help="area of the --instance run (default %(default)s: "
+                        "a township of the seed city with about 11,000 rooms)")
     parser.add_argument("--child-pdf", nargs=2, metavar=("N", "PATH"), help=argparse.SUPPRESS)
     parser.add_argument("--child-door-png", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -230,6 +265,12 @@ def main() -> None:
             print(f"  {kind:9s}: {png[kind]:7.1f} plates/s")
         child(["--child-door-png"])
         print(f"  door plate PNG at 300 dpi, warm: {png['door_warm_s']:.2f} s (median of 5)")
+
+    if args.instance:
+        print(f"\n== the print job on {args.instance}: room plates of area {args.area} to A4, "
+              f"`flask plates render` (child process)")
+        with tempfile.TemporaryDirectory(prefix="yb-plates-") as tmp_name:
+            bench_job(args.instance, args.area, Path(tmp_name))
 
     other = max(0.0, machine_busy() - busy_before - (time.process_time() - cpu_before))
     print(f"\n(other processes used about {other:.0f} CPU-s during the parent's run; children not subtracted)")

@@ -9,6 +9,7 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -87,24 +88,14 @@ class Font:
         return _pil_font(self.path, self.index, size_px)
 
     def subset_cff(self, chars: set[str]) -> bytes:
-        """The CFF table of a subset holding the glyphs of chars (CIDs kept), for a PDF FontFile3."""
-        from fontTools import subset
-        face = TTFont(self.path, fontNumber=self.index, lazy=True)
-        order = face.getGlyphOrder()
-        gids = {self.gid(c) for c in chars}
-        names = [order[g] for g in gids]
-        wrong = [order[g] for g in gids if g and order[g] != f"cid{g:05d}"]
-        if wrong:
-            raise FontMissing(f"{self.path}: glyphs {wrong[:3]} are not CID-keyed by glyph id; use Noto Sans CJK")
-        options = subset.Options()
-        options.notdef_outline = True
-        options.name_IDs = []
-        options.layout_features = []
-        options.hinting = True
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(glyphs=sorted(set(names)))
-        subsetter.subset(face)
-        return face["CFF "].compile(face)
+        """The CFF table of a subset holding the glyphs of chars (CIDs kept), for a PDF FontFile3;
+        made in a child process (see subset_cff.py for why)."""
+        gids = " ".join(str(self.gid(c)) for c in sorted(chars))
+        done = subprocess.run([sys.executable, str(Path(__file__).with_name("subset_cff.py")), self.path,
+                               str(self.index)], input=gids.encode(), capture_output=True)
+        if done.returncode:
+            raise FontMissing(done.stderr.decode(errors="replace").strip().splitlines()[-1])
+        return done.stdout
 
 
 def font(weight: str) -> Font:
