@@ -65,7 +65,11 @@ def printing():
         raise Problem("auth.forbidden", "只有系统管理员可以打印门牌")
     jobs = db.session.scalars(select(Job).where(Job.created_by_id == user.id, Job.kind == "plates_pdf")
                               .order_by(Job.created_at.desc()).limit(10)).all()
+    from .qr import qr_version
+
+    sample_url = services.plate_url("x" * 16)
     return render_template("plates/printing.html", area=area, area_code=area_code, counts=counts,
+                           sample_url=sample_url, qr_version=qr_version(sample_url),
                            preview=preview, problem=problem, roots=places.root_areas(user), jobs=jobs,
                            labels=PLATE_LABELS, layouts=services.LAYOUTS)
 

@@ -293,3 +293,16 @@ def test_without_a_chinese_font_the_admin_is_told_how_to_fix_it(admin, address, 
     response = admin.get(f"/api/v1/addresses/{address['door']['object_code']}/plate.png")
     assert response.status_code == 503 and response.json["code"] == "plate.font_missing"
     assert "fonts-noto-cjk" in response.json["detail"] and "No Chinese" not in response.json["detail"]
+
+
+def test_the_printing_page_warns_when_the_public_address_makes_the_qr_too_big(app, admin, places):
+    url = f"/plates?area={places['grid']['area']}"
+    html = admin.get(url).get_data(as_text=True)
+    assert "QR 版本 4" in html and "建议不超过 4" not in html  # http://127.0.0.1:5000/p/ + 16
+    old = app.config["PUBLIC_BASE_URL"]
+    app.config["PUBLIC_BASE_URL"] = "https://yibiao-standard-address.xiangyang.hubei.gov.cn"
+    try:
+        html = admin.get(url).get_data(as_text=True)
+    finally:
+        app.config["PUBLIC_BASE_URL"] = old
+    assert "建议不超过 4" in html and "请改用更短的域名" in html
