@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Response, stream_with_context, url_for
 from flask_smorest import Blueprint
-from sqlalchemy.orm import undefer
 
 from app.accounts.auth import actor
 from app.api import PageArgs, page, problems
@@ -50,7 +49,7 @@ def area_buildings(args, code):
     """区划内的楼栋（按游标分页）"""
     user = actor()
     area = services.get_area(user, code)
-    return page(services.buildings_in(user, area).options(undefer(Building.footprint)), Building.id, args)
+    return page(services.buildings_in(user, area), Building.id, args)
 
 
 @blp.get("/areas/<code>/export.geojson")

@@ -106,9 +106,7 @@ class Building(Lifecycle, Located, db.Model):
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)  # the grid
     floors: Mapped[int] = mapped_column(Integer, default=1)
     use: Mapped[str] = mapped_column(String(16), default="residential")
-    # GeoJSON Polygon, WGS-84. Deferred: parsing it cost every room look-up (a room loads its
-    # building) for nothing; the queries that show buildings undefer it.
-    footprint: Mapped[dict | None] = mapped_column(JSON, deferred=True)
+    footprint: Mapped[dict | None] = mapped_column(JSON)  # GeoJSON Polygon, WGS-84
 
     door_plate: Mapped[DoorPlate] = relationship(back_populates="buildings", lazy="joined")
     compound: Mapped[Compound | None] = relationship()

@@ -10,7 +10,7 @@ import math
 from rapidfuzz import fuzz, process
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import lazyload, undefer
+from sqlalchemy.orm import lazyload
 
 from app.audit.services import record, snapshot
 from app.errors import Problem
@@ -110,8 +110,7 @@ def nearby_buildings(actor, lon: float, lat: float, radius_m: float, crs: str = 
     found = []
     for start in range(0, len(near), limit):
         chunk = near[start:start + limit]
-        loaded = {b.id: b for b in db.session.scalars(select(Building).options(undefer(Building.footprint))
-                                                      .where(Building.id.in_([i for _, i in chunk])))}
+        loaded = {b.id: b for b in db.session.scalars(select(Building).where(Building.id.in_([i for _, i in chunk])))}
         found += [(loaded[i], d) for d, i in chunk if actor.jurisdiction.covers(loaded[i])]
         if len(found) >= limit:
             break
