@@ -40,6 +40,8 @@ class Config:
     # Run background jobs inside the web process (embedded default) or leave them to `flask jobs worker`.
     JOBS_IN_PROCESS = _bool("JOBS_IN_PROCESS", True)
     JOBS_IMMEDIATE = _bool("JOBS_IMMEDIATE", False)
+    # The queue's name: instances sharing one Redis (or one jobs.db) need their own.
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "yibiao")
     EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", INSTANCE_DIR / "exports"))
 
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")

@@ -15,9 +15,9 @@ from config import Config
 def _build():
     immediate = Config.JOBS_IMMEDIATE
     if Config.REDIS_URL:
-        return RedisHuey("yibiao", url=Config.REDIS_URL, immediate=immediate)
+        return RedisHuey(Config.JOBS_QUEUE, url=Config.REDIS_URL, immediate=immediate)
     Config.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("yibiao", filename=str(Config.INSTANCE_DIR / "jobs.db"), immediate=immediate)
+    return SqliteHuey(Config.JOBS_QUEUE, filename=str(Config.INSTANCE_DIR / "jobs.db"), immediate=immediate)
 
 
 huey = _build()

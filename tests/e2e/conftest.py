@@ -72,6 +72,9 @@ def server(app, tmp_path_factory):
     })
     env.update({
         "JOBS_IN_PROCESS": "1",
+        # Its own queue: the test process's consumer must not run the server's jobs, nor the server
+        # the jobs that tests in this process enqueue (with their monkeypatched runners).
+        "JOBS_QUEUE": "yibiao-e2e-server",
         "PUBLIC_BASE_URL": url,
         "MAP_TILE_URL": "",  # no tiles: nothing may be fetched from outside 127.0.0.1
         # Every test signs in through the form; the production default (10 a minute) would lock us out.
