@@ -46,6 +46,8 @@ class Config:
 
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     PROVINCE_NAME = os.environ.get("PROVINCE_NAME", "湖北省")
+    # Times are stored in UTC and shown to people in this zone.
+    TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
     # Leaflet tile URL template, e.g. https://tile.example.cn/{z}/{x}/{y}.png; empty = no tiles fetched.
     MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
     MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")

@@ -22,6 +22,7 @@ def create_app(config_class: type = Config) -> Flask:
     from app.jobs import api as jobs_api
     from app.jobs import views as jobs_views
     from app.jobs.services import bind_app
+    from app.lifecycle import local_time
     from app.places import api as places_api
     from app.places import exports  # noqa: F401  (registers the export job kind)
     from app.places import views as places_views
@@ -48,6 +49,7 @@ def create_app(config_class: type = Config) -> Flask:
     for module in (accounts_views, places_views, jobs_views, plates_views):
         app.register_blueprint(module.bp)
 
+    app.add_template_filter(local_time, "local")
     register_error_handlers(app)
     cli.register(app)
     bind_app(app)

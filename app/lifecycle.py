@@ -6,6 +6,7 @@ the object's new version and its before/after values, in the same transaction as
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,6 +22,18 @@ def code_column(length: int) -> String:
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time as people read it, in the configured zone (SQLite hands back UTC without a
+    zone; PostgreSQL with one)."""
+    from flask import current_app
+
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime(fmt)
 
 
 class Lifecycle:

@@ -165,3 +165,38 @@ def test_an_admin_prints_a_batch_whose_qr_codes_open_the_public_page(app, new_pa
     expect(page.locator("h1")).to_have_text(text)
     expect(page.locator(".plate-kind .tag")).to_have_text(label)
     assert page.requests.off_origin(server.url) == []
+
+
+def test_an_admin_replaces_a_damaged_plate_from_its_page(app, new_page, places, server, screenshot):
+    """From the address page to the plate's page: issue it, replace it with a reason; the old QR then
+    says the plate was replaced, the new one opens the address."""
+    code = places["township"]["building"]
+    page = new_page("admin")
+    page.goto(f"/places/a/{code}")
+    page.get_by_role("link", name="门牌二维码 ›").click()
+    expect(page.locator("h1")).to_contain_text("楼牌")
+    if page.get_by_role("button", name="发牌").count():
+        page.get_by_role("button", name="发牌").click()
+        expect(page.get_by_role("status")).to_have_text("已发牌")
+    old_url = page.locator("dd a code").inner_text()
+    assert TOKEN_PATH.match(urlsplit(old_url).path)
+
+    page.get_by_role("button", name="换发新牌").click()  # no reason: the browser asks for one
+    assert page.locator("#reissue-reason").evaluate("input => input.validationMessage")
+    page.fill("#reissue-reason", "门牌被车辆撞坏")
+    page.get_by_role("button", name="换发新牌").click()
+    expect(page.get_by_role("status")).to_contain_text("已换发新门牌")
+    new_url = page.locator("dd a code").inner_text()
+    assert new_url != old_url
+    rows = page.locator("table.cards tbody tr")
+    expect(rows.first).to_contain_text("在用")
+    expect(rows.nth(1)).to_contain_text("已更换")
+    expect(rows.nth(1)).to_contain_text("门牌被车辆撞坏")
+    page.wait_for_function("document.querySelector('img.plate-preview').complete")
+    screenshot(page, "plate-detail")
+
+    page.goto(urlsplit(old_url).path)
+    expect(page.get_by_role("alert")).to_contain_text("已更换")
+    page.goto(urlsplit(new_url).path)
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(page.locator(".plate-kind .tag")).to_have_text("楼牌")

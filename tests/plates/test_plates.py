@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pypdfium2 as pdfium
 import pytest
@@ -264,6 +265,10 @@ def test_admin_pages_preview_and_replace_a_plate(app, admin, anonymous, as_user,
     assert admin.post(f"/plates/a/{code}/issue", data={"csrf_token": admin.token}).status_code == 302
     detail = admin.get(f"/plates/a/{code}").get_data(as_text=True)
     assert "换发新牌" in detail and "未打印" in detail
+    with app.app_context():
+        issued = db.session.scalar(select(Plate.issued_at).where(Plate.object_code == code))
+    beijing = (issued.replace(tzinfo=None) + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    assert f"<dt>发牌时间</dt><dd>{beijing}</dd>" in detail  # shown in China time, stored in UTC
     token = scan_png(admin, code)
     form = admin.post(f"/plates/{token}/reissue", data={"reason": "", "csrf_token": admin.token})
     assert form.status_code == 302
