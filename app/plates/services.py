@@ -332,11 +332,7 @@ def _printed(actor, plate_ids: list[int], output: str, job_id: str | None) -> No
 
 
 
-def first_target(actor, area: Area, kinds: list[str]) -> str | None:
-    """The object code of the first plate a batch of `kinds` in `area` would print (for a preview)."""
-    for kind in kinds:
-        model = KIND_MODELS[kind]
-        code = db.session.scalar(_in_area(actor, area, model, model.object_code).order_by(model.id).limit(1))
-        if code:
-            return code
-    return None
+def first_target(actor, area: Area, kind: str) -> str | None:
+    """The object code of the first plate of `kind` a batch in `area` would print (for a preview)."""
+    model = KIND_MODELS[kind]
+    return db.session.scalar(_in_area(actor, area, model, model.object_code).order_by(model.id).limit(1))

@@ -53,12 +53,14 @@ def printing():
     """Pick an area and plate kinds, preview one plate, start a batch."""
     user = actor()
     area_code = request.args.get("area", "").strip()
-    area = counts = preview = problem = None
+    area = counts = problem = None
+    samples: dict[str, str] = {}
     if area_code:
         try:
             area = places.get_area(user, area_code)
             counts = services.kind_counts(user, area.code)
-            preview = services.first_target(user, area, [k for k in ("door", "building", "unit", "room") if counts[k]])
+            # one plate of each kind the area has, so the preview follows the kinds ticked
+            samples = {k: services.first_target(user, area, k) for k in PLATE_LABELS if counts[k]}
         except Problem as e:
             problem = e
     elif not user.can("plates.manage"):
@@ -70,7 +72,7 @@ def printing():
     sample_url = services.plate_url("x" * 16)
     return render_template("plates/printing.html", area=area, area_code=area_code, counts=counts,
                            sample_url=sample_url, qr_version=qr_version(sample_url),
-                           preview=preview, problem=problem, roots=places.root_areas(user), jobs=jobs,
+                           samples=samples, problem=problem, roots=places.root_areas(user), jobs=jobs,
                            labels=PLATE_LABELS, layouts=services.LAYOUTS)
 
 

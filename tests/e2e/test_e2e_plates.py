@@ -12,6 +12,8 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from app.standards import object_code
+
 pytestmark = pytest.mark.e2e
 
 PHONE = {"viewport": {"width": 360, "height": 640}, "is_mobile": True, "has_touch": True,
@@ -123,6 +125,16 @@ def test_an_admin_prints_a_batch_whose_qr_codes_open_the_public_page(app, new_pa
     expect(preview).to_be_visible()
     page.wait_for_function("document.querySelector('img.plate-preview').complete")
     assert preview.evaluate("img => img.naturalWidth") > 0
+
+    # The preview follows the kinds ticked: 户牌 alone shows a room plate.
+    door_preview = preview.get_attribute("src")
+    kind["door"].locator("input").uncheck()
+    kind["room"].locator("input").check()
+    expect(preview).not_to_have_attribute("src", door_preview)
+    page.wait_for_function("document.querySelector('img.plate-preview').complete")
+    assert preview.evaluate("img => img.naturalWidth") > 0
+    detail_code = page.locator("#preview-detail").get_attribute("href").rsplit("/", 1)[1]
+    assert object_code.parse(detail_code).class_name == "room"
 
     # Nothing ticked: the page says so and stays.
     for box in page.locator("input[name=kinds]:checked").all():
