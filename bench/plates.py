@@ -188,7 +188,9 @@ def bench_job(instance: Path, area: str, tmp: Path) -> float:
 def write_samples(directory: Path) -> None:
     """One plate of each kind, 800 px wide, as the docs show them (palette PNG, a few KB)."""
     import io
+
     from PIL import Image
+
     from app.plates.render import render_png
     directory.mkdir(parents=True, exist_ok=True)
     for kind in KINDS:

@@ -45,7 +45,8 @@ class ReasonIn(BaseSchema):
 
 class PrintJobIn(BaseSchema):
     area_code = fields.String(validate=length(2, 15), metadata={"description": "打印该区域内的全部门牌"})
-    object_codes = fields.List(fields.String(validate=length(21, 21)), validate=validate.Length(1, 10_000, error="应为 1–10000 个编码"),
+    object_codes = fields.List(fields.String(validate=length(21, 21)),
+                               validate=validate.Length(1, 10_000, error="应为 1–10000 个编码"),
                                metadata={"description": "或：只打印这些地址的门牌"})
     kinds = fields.List(fields.String(validate=one_of(PLATE_LABELS)), load_default=lambda: ["door"],
                         validate=validate.Length(1, 4, error="至少选一种门牌"))

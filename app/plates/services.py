@@ -19,7 +19,8 @@ from app.extensions import db
 from app.jobs.models import Job
 from app.jobs.services import enqueue, job_kind
 from app.lifecycle import utcnow
-from app.places.addresses import ADDRESS_MODELS, address_text, area_id_of, area_index, find_by_code, kind_of, location_of
+from app.places.addresses import (ADDRESS_MODELS, address_text, area_id_of, area_index, find_by_code, kind_of,
+                                  location_of)
 from app.places.models import Area, Building, DoorPlate
 from app.places.services import get_address, get_area
 from app.rules import require

@@ -21,9 +21,19 @@ from qrcode.constants import ERROR_CORRECT_Q
 from qrcode.util import lost_point
 
 from app.plates import fonts, pdf, qr
-from app.plates.render import (KINDS, FontMissing, PdfSheet, UnprintableText, check_printable, layout,
-                               TemplateError, load_template, qr_matrix, render_image, render_png)
-
+from app.plates.render import (
+    KINDS,
+    FontMissing,
+    PdfSheet,
+    TemplateError,
+    UnprintableText,
+    check_printable,
+    layout,
+    load_template,
+    qr_matrix,
+    render_image,
+    render_png,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DIVISIONS = ROOT / "app" / "demo" / "data" / "xiangyang" / "divisions.csv"
@@ -299,7 +309,7 @@ def test_sheet_fits_its_number_of_plates_per_page(sheet_name, kind):
     document, images = pdf_pages(out.getvalue(), px_per_mm=3)
     assert len(document) == 3
     short, long_ = pdf.SHEETS[sheet_name]
-    for page, image in zip(document, images):
+    for page in document:
         assert sorted(round(v * 25.4 / 72) for v in page.get_size()) == [short, long_]
     assert [len(decoded(image)) for image in images] == [per_page, per_page, 1]
 
