@@ -3,6 +3,7 @@ check the version a client edited, and save a new record with its audit row in o
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record, snapshot
@@ -38,3 +39,10 @@ def save_new(actor, obj, action: str, duplicate: str = "同一上级下已有相
     record(actor, action, obj, after=snapshot(obj))
     db.session.commit()
     return obj
+
+
+def insert_or_ignore(model):
+    """INSERT … ON CONFLICT DO NOTHING for `model`, on SQLite or PostgreSQL: rows a unique index
+    already holds (someone else's, written a moment ago) are left as they are."""
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model).on_conflict_do_nothing()

@@ -9,13 +9,12 @@ import math
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import lazyload
 
 from app.audit.services import record, snapshot
 from app.errors import Problem
 from app.extensions import db
-from app.rules import check_version, require, save_new, visible
+from app.rules import check_version, insert_or_ignore, require, save_new, visible
 from app.standards import address_text as address_parser
 from app.standards import beidou, coords, object_code
 from app.standards.object_classes import CLASSES
@@ -37,10 +36,8 @@ def allocate_object_codes(division: str, class_name: str, count: int = 1) -> lis
     the caller's transaction (the codes are only used if it commits).
     """
     classification = CLASSES[class_name].code
-    dialect = db.session.get_bind().dialect.name
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ObjectCodeSerial)
-    db.session.execute(ins.values(division=division, classification=classification, last=0)
-                       .on_conflict_do_nothing())
+    db.session.execute(insert_or_ignore(ObjectCodeSerial).values(division=division, classification=classification,
+                                                                 last=0))
     last = db.session.execute(
         update(ObjectCodeSerial)
         .where(ObjectCodeSerial.division == division, ObjectCodeSerial.classification == classification)

@@ -63,13 +63,12 @@ class Plate(db.Model):
     def status_label(self) -> str:
         return self.STATUSES[self.status]
 
-    def end(self, status: str, actor, reason: str, replaced_by: "Plate | None" = None) -> None:
+    def end(self, status: str, actor, reason: str) -> None:
         from app.errors import Problem
 
         if self.status != "active":
             raise Problem("state.not_allowed", f"这块{self.label}已{self.status_label}，不能再更换或停用")
         self.status, self.ended_at, self.ended_by_id, self.reason = status, utcnow(), getattr(actor, "id", None), reason
-        self.replaced_by = replaced_by
 
 
 class PlatePrint(db.Model):

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.audit.services import record, snapshot
 from app.errors import Problem
@@ -23,7 +22,7 @@ from app.places.addresses import (ADDRESS_MODELS, address_text, area_id_of, area
                                   location_of)
 from app.places.models import Area, Building, DoorPlate
 from app.places.services import get_address, get_area
-from app.rules import require
+from app.rules import insert_or_ignore, require
 from app.standards import object_code
 
 from .models import PLATE_KINDS, PLATE_LABELS, TOKEN_PATTERN, Plate, PlatePrint
@@ -309,9 +308,7 @@ def _issue_missing(actor, nodes: Iterable) -> dict[str, Plate]:
     missing = [n for n in nodes if n.object_code not in have]
     if missing:
         now = utcnow()
-        dialect = db.session.get_bind().dialect.name
-        ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Plate)
-        db.session.execute(ins.on_conflict_do_nothing(), [
+        db.session.execute(insert_or_ignore(Plate), [
             {"token": Plate.new_token(), "kind": plate_kind(n), "object_code": n.object_code, "status": "active",
              "issued_at": now, "issued_by_id": getattr(actor, "id", None), "prints": 0} for n in missing])
         record(actor, "plate.issue_batch", None, object_type="plate", after={"count": len(missing)})
@@ -329,8 +326,6 @@ def _printed(actor, plate_ids: list[int], output: str, job_id: str | None) -> No
          "printed_by_id": getattr(actor, "id", None)} for i in plate_ids])
     db.session.execute(update(Plate).where(Plate.id.in_(plate_ids))
                        .values(prints=Plate.prints + 1, last_printed_at=now))
-
-
 
 
 def first_target(actor, area: Area, kind: str) -> str | None:

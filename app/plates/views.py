@@ -25,12 +25,12 @@ bp = Blueprint("plates", __name__, template_folder="templates")
 def scanned(token):
     """A scanned plate. The field app (its scanner adds ?via=app) goes on to the address in the
     system; any other camera gets the public page: where the plate is, and no personal data."""
-    found = services.resolve(token)
-    if found is None or found[1] is None:
+    try:
+        plate, node = services.scanned(token)
+    except Problem:
         if not wants_html():
-            raise Problem("plate.unknown")
+            raise
         return render_template("plates/unknown.html"), 404
-    plate, node = found
     staff = current_user.is_authenticated and actor().can("places.read") and actor().jurisdiction.covers(node)
     if request.args.get("via") == "app":
         if not current_user.is_authenticated:
@@ -39,11 +39,12 @@ def scanned(token):
             return redirect(url_for("places.address", code=node.object_code))
     lon, lat, grid_code = location_of(node)
     text = address_text(node)
-    names = area_index.info(area_id_of(node))["names"]
+    area = area_index.info(area_id_of(node))
+    names = area["names"]
     lines = [current_app.config["PROVINCE_NAME"] + names.get("city", ""),
              names.get("district", "") + names.get("township", ""), chain_text(node.parts)]
     return render_template("plates/public.html", plate=plate, node=node, text=text, lines=lines, grid_code=grid_code,
-                           lon=lon, lat=lat, area=area_index.info(area_id_of(node)), staff=staff,
+                           lon=lon, lat=lat, area=area, staff=staff,
                            markers=[{"code": "", "label": text, "at": map_point(lon, lat)}])
 
 
