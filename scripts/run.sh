@@ -5,6 +5,10 @@ cd "$(dirname "$0")/.."
 scripts/install.sh
 scripts/system-packages.sh fonts-noto-cjk
 export FLASK_APP=wsgi.py
+port=${PORT:-5000}
+host=${HOST:-127.0.0.1}
+# The address printed in every plate's QR code: this server unless told otherwise.
+export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://127.0.0.1:$port}
 .venv/bin/flask db upgrade
 instance=${YIBIAO_INSTANCE:-instance}
 # A first run prints the new demo logins; later runs print the saved ones again.
@@ -12,6 +16,6 @@ loaded=$(.venv/bin/flask demo-city --scale small --if-empty)
 echo "$loaded"
 case "$loaded" in *未重新生成*) cat "$instance/demo-logins.txt" 2>/dev/null || true ;; esac
 echo
-echo "一标三实 Yibiao 已启动：http://127.0.0.1:${PORT:-5000}  （Ctrl+C 停止）"
-exec .venv/bin/gunicorn --bind "127.0.0.1:${PORT:-5000}" --workers "${WORKERS:-2}" --threads 4 \
+echo "一标三实 Yibiao 已启动：http://127.0.0.1:$port  （Ctrl+C 停止）；门牌二维码指向 $PUBLIC_BASE_URL"
+exec .venv/bin/gunicorn --bind "$host:$port" --workers "${WORKERS:-2}" --threads 4 \
   --access-logfile - wsgi:app
