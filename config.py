@@ -54,6 +54,14 @@ class Config:
     # Coordinate system the tiles are drawn in: wgs84, gcj02 (most Chinese tiles) or bd09.
     MAP_TILE_CRS = os.environ.get("MAP_TILE_CRS", "gcj02")
 
+    # Field photos, stored by hash (app/collect/storage.py); the phone sends at most 2048 px JPEGs.
+    PHOTO_STORAGE_ROOT = Path(os.environ.get("PHOTO_STORAGE_ROOT", INSTANCE_DIR / "photos"))
+    PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", 8 * 1024 * 1024))
+    # The most buildings a phone downloads for offline work (a township's worth, with room to spare).
+    PACK_MAX_BUILDINGS = int(os.environ.get("PACK_MAX_BUILDINGS", 30000))
+    # The field app's files: the repository's pwa/ unless told otherwise.
+    PWA_DIR = Path(os.environ.get("PWA_DIR", BASE_DIR / "pwa"))
+
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or (
         os.environ.get("REDIS_URL") or "memory://"

@@ -17,6 +17,8 @@ def create_app(config_class: type = Config) -> Flask:
     from app.accounts.auth import init_auth
     from app.actuals import api as actuals_api
     from app.api import require_json_bodies
+    from app.collect import api as collect_api
+    from app.collect import views as collect_views
     from app.errors import register_error_handlers
     from app.extensions import api, db, migrate
     from app.jobs import api as jobs_api
@@ -44,9 +46,9 @@ def create_app(config_class: type = Config) -> Flask:
     init_auth(app)
     require_json_bodies(app)
     api.init_app(app)
-    for module in (accounts_api, places_api, actuals_api, jobs_api, plates_api):
+    for module in (accounts_api, places_api, actuals_api, jobs_api, plates_api, collect_api):
         api.register_blueprint(module.blp)
-    for module in (accounts_views, places_views, jobs_views, plates_views):
+    for module in (accounts_views, places_views, jobs_views, plates_views, collect_views):
         app.register_blueprint(module.bp)
 
     app.add_template_filter(local_time, "local")

@@ -131,11 +131,19 @@ class PageSchema(Schema):
     next = fields.String(allow_none=True, metadata={"description": "下一页的链接；没有更多时为 null"})
 
 
+def raw_body(view):
+    """Mark an API view that takes a raw body (a photo's bytes) rather than JSON."""
+    view.raw_body = True
+    return view
+
+
 def require_json_bodies(app) -> None:
     """API writes with a body must send JSON: anything else is 415, not a confusing 422."""
 
     @app.before_request
     def _json_only():
+        if getattr(app.view_functions.get(request.endpoint), "raw_body", False):
+            return
         if (request.path.startswith("/api/") and request.method in {"POST", "PUT", "PATCH"}
                 and (request.content_length or request.headers.get("Transfer-Encoding")) and not request.is_json):
             raise Problem("request.unsupported_media_type",

@@ -28,8 +28,12 @@ def check_version(obj, version: int) -> None:
                       current_version=obj.version)
 
 
-def save_new(actor, obj, action: str, duplicate: str = "同一上级下已有相同编号的在用对象"):
-    """Insert `obj` with its audit row and commit; a unique index saying no becomes a 409."""
+DUPLICATE = "同一上级下已有相同编号的在用对象"
+
+
+def add_new(actor, obj, action: str, duplicate: str = DUPLICATE):
+    """Insert `obj` with its audit row, not yet committed (for a service that writes more in the
+    same transaction); a unique index saying no rolls everything back and becomes a 409."""
     db.session.add(obj)
     try:
         db.session.flush()
@@ -37,6 +41,12 @@ def save_new(actor, obj, action: str, duplicate: str = "同一上级下已有相
         db.session.rollback()
         raise Problem("conflict.duplicate", duplicate) from None
     record(actor, action, obj, after=snapshot(obj))
+    return obj
+
+
+def save_new(actor, obj, action: str, duplicate: str = DUPLICATE):
+    """add_new, then commit."""
+    add_new(actor, obj, action, duplicate)
     db.session.commit()
     return obj
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import false, or_, select
 
 from app.actuals.models import Binding, Housing, Organisation, Resident
+from app.collect.models import Submission
 from app.errors import Problem
 from app.places.addresses import area_index
 from app.places.models import Area, Building, Compound, DoorPlate, Road, Room, Unit
@@ -91,6 +92,8 @@ class Jurisdiction:
         if model is Binding:
             return or_(Binding.room_id.in_(self._room_ids()),
                        Binding.door_plate_id.in_(select(DoorPlate.id).where(self.clause(DoorPlate))))
+        if model is Submission:
+            return or_(Submission.area_id.in_(self._area_ids()), Submission.door_plate_id.in_(self._plate_ids_owned()))
         raise TypeError(f"no jurisdiction rule for {model.__name__}")
 
     def _road_ids(self):
@@ -115,6 +118,8 @@ class Jurisdiction:
         if isinstance(obj, Organisation):
             binding = obj.active_binding
             return self.covers_area_code(area_index.code(obj.area_id)) or (binding is not None and self.covers(binding))
+        if isinstance(obj, Submission):
+            return self.covers_area_code(area_index.code(obj.area_id)) or obj.door_plate.object_code in self.object_codes
         if isinstance(obj, (Road, Compound)):
             return self.covers_area_code(area_index.code(obj.area_id)) or _scalar_exists(
                 select(type(obj).id).where(type(obj).id == obj.id, self.clause(type(obj))))

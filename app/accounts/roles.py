@@ -19,13 +19,15 @@ ROLES: dict[str, str] = {
 # places.write: the address base (roads, door plates, buildings, units, rooms);
 # actuals.write: residents, housing, organisations, bindings;
 # personal.full: read full ID and phone numbers (each read is audit-logged);
-# plates.manage: print QR plates, revoke and reissue them.
+# plates.manage: print QR plates, revoke and reissue them;
+# collect.submit: send submissions and photos from the field app.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"places.read", "places.write", "actuals.read", "actuals.write",
-                        "personal.full", "export", "users.manage", "plates.manage"}),
-    "police": frozenset({"places.read", "actuals.read", "actuals.write", "personal.full", "export"}),
-    "grid_worker": frozenset({"places.read", "actuals.read", "actuals.write"}),
-    "collector": frozenset({"places.read"}),
+                        "personal.full", "export", "users.manage", "plates.manage", "collect.submit"}),
+    "police": frozenset({"places.read", "actuals.read", "actuals.write", "personal.full", "export",
+                         "collect.submit"}),
+    "grid_worker": frozenset({"places.read", "actuals.read", "actuals.write", "collect.submit"}),
+    "collector": frozenset({"places.read", "collect.submit"}),
     "street_reviewer": frozenset({"places.read", "actuals.read"}),
     "owner_reviewer": frozenset({"places.read", "actuals.read"}),
     "district_reviewer": frozenset({"places.read", "actuals.read", "export"}),

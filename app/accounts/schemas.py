@@ -2,7 +2,7 @@ from marshmallow import Schema, fields
 
 from app.api import BaseSchema, length, one_of
 
-from .roles import ROLES
+from .roles import PERMISSIONS, ROLES
 
 
 class LoginIn(BaseSchema):
@@ -19,6 +19,8 @@ class UserSchema(Schema):
     active = fields.Boolean()
     areas = fields.Function(lambda u: [{"code": a.area.code, "name": a.area.name} for a in u.areas])
     object_codes = fields.Function(lambda u: [o.object_code for o in u.objects])
+    permissions = fields.Function(lambda u: sorted(PERMISSIONS.get(u.role, ())),
+                                  metadata={"description": "角色拥有的权限，如 collect.submit"})
 
 
 class SessionSchema(Schema):

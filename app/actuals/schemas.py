@@ -19,7 +19,7 @@ PHONE = validate.Regexp(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
 NAME = length(1, 32)
 
 
-def _standard_errors(found) -> None:
+def standard_errors(found) -> None:
     errors = [p.message for p in found if p.severity == ERROR]
     if errors:
         raise ValidationError("；".join(errors))
@@ -40,7 +40,7 @@ class ResidentIn(BaseSchema):
 
     @validates("id_number")
     def _id_number(self, value, **kwargs):
-        _standard_errors(id_number.problems(value))
+        standard_errors(id_number.problems(value))
 
 
 class MoveOutIn(BaseSchema):
@@ -96,7 +96,7 @@ class OrganisationIn(BaseSchema):
     @validates("credit_code")
     def _credit_code(self, value, **kwargs):
         if value is not None:
-            _standard_errors(credit_code.problems(value))
+            standard_errors(credit_code.problems(value))
 
     @validates_schema
     def _needs_code(self, data, **kwargs):

@@ -13,7 +13,7 @@ from app.errors import Problem
 from app.extensions import db
 from app.places.models import Area, Building, DoorPlate, Room, Unit
 from app.places.services import address_in, get_address
-from app.rules import check_version, require, save_new, visible
+from app.rules import add_new, check_version, require, save_new, visible
 from app.standards import credit_code, id_number
 from app.standards.problem import WARNING
 
@@ -132,12 +132,20 @@ def credit_code_warnings(code: str) -> list[str]:
 
 
 def register_organisation(actor, data: dict) -> Organisation:
-    from app.places.services import allocate_object_codes
-
     require(actor, "actuals.write")
     area = db.session.scalar(select(Area).where(Area.code == data["area_code"]))
     if area is None or not actor.jurisdiction.covers(area):
         raise Problem("validation.failed", field="area_code", detail=f"区划 {data['area_code']} 不存在或不在您的辖区内")
+    org = add_organisation(actor, area, data)
+    db.session.commit()
+    return org
+
+
+def add_organisation(actor, area: Area, data: dict) -> Organisation:
+    """A new organisation in `area` with its audit row, not yet committed; conflict.duplicate if
+    its credit code is already registered."""
+    from app.places.services import allocate_object_codes
+
     code = credit_code.normalise(data["credit_code"]) if data.get("credit_code") else None
     phone = data.get("phone")
     org = Organisation(
@@ -146,7 +154,7 @@ def register_organisation(actor, data: dict) -> Organisation:
         legal_representative=data.get("legal_representative"), area_id=area.id,
         phone_enc=privacy.seal(phone) if phone else None, phone_masked=privacy.mask_phone(phone) if phone else None,
         object_code=allocate_object_codes(area.division_code, "organisation")[0])
-    return save_new(actor, org, "organisation.register", duplicate="该统一社会信用代码已登记")
+    return add_new(actor, org, "organisation.register", duplicate="该统一社会信用代码已登记")
 
 
 def bind(actor, org_code: str, target_code: str, confirm_move: bool = False) -> Binding:
@@ -156,6 +164,13 @@ def bind(actor, org_code: str, target_code: str, confirm_move: bool = False) -> 
     require(actor, "actuals.write")
     org = get_organisation(actor, org_code)
     node = address_in(actor, target_code, (Room, DoorPlate), "address_code")
+    binding = attach(actor, org, node, confirm_move)
+    db.session.commit()
+    return binding
+
+
+def attach(actor, org: Organisation, node, confirm_move: bool = False) -> Binding:
+    """bind() for loaded objects, with its audit rows, not yet committed."""
     current = org.active_binding
     target = {"room_id": node.id} if isinstance(node, Room) else {"door_plate_id": node.id}
     if current is not None:
@@ -174,7 +189,8 @@ def bind(actor, org_code: str, target_code: str, confirm_move: bool = False) -> 
         db.session.flush()  # the one-active index must see the old row ended before the new one
     binding = Binding(organisation_id=org.id, created_by_id=actor.id, **target)
     binding.organisation = org
-    return save_new(actor, binding, "binding.create", duplicate="该单位已有在用绑定")
+    # Two people binding the same organisation at once: the one-active index lets one through.
+    return add_new(actor, binding, "binding.create", duplicate="该单位刚刚已被他人绑定，请刷新后查看当前绑定")
 
 
 def organisations(actor, name: str | None = None):

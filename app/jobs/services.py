@@ -112,10 +112,11 @@ def execute(job_id: str) -> None:
     db.session.commit()
 
 
-@huey.task()
-def run_job(job_id: str) -> None:
+def in_app(fn, *args) -> None:
+    """Run `fn(*args)` from a huey task: inside the app it was enqueued from (immediate mode, in
+    tests), or inside this worker's app with a session of its own."""
     if huey.immediate:
-        return execute(job_id)
+        return fn(*args)
     app = _app
     if app is None:
         from app import create_app
@@ -123,6 +124,11 @@ def run_job(job_id: str) -> None:
         bind_app(app)
     with app.app_context():
         try:
-            execute(job_id)
+            fn(*args)
         finally:
             db.session.remove()
+
+
+@huey.task()
+def run_job(job_id: str) -> None:
+    in_app(execute, job_id)

@@ -141,3 +141,15 @@ def problems(code: str) -> list[Problem]:
 def acceptable(code: str) -> bool:
     """True when the code has no error-level problem (valid, or a pilot code to be confirmed)."""
     return not has_errors(problems(code))
+
+
+# (registration authority, category) -> kind of organisation, from GB 32100 appendix A.
+_KINDS = {("1", "1"): "government", ("1", "2"): "institution", ("9", "1"): "enterprise",
+          ("9", "2"): "individual", ("9", "3"): "cooperative"}
+
+
+def organisation_kind(code: str) -> str:
+    """What kind of organisation a code was issued to, from its first two characters:
+    government, institution, enterprise, individual, cooperative or social (anything else)."""
+    code = normalise(code)
+    return _KINDS.get((code[:1], code[1:2]), "enterprise" if code[:1] == "9" else "social")

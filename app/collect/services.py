@@ -1,0 +1,344 @@
+"""Rules of field collection: photos stored once by hash, submissions accepted once by the phone's
+UUID, the address pack a phone works from offline, and a collector's own submissions (the inbox).
+
+A submission is written whole or not at all: its row, its photo links, the organisation and binding
+it creates and their audit rows share one transaction.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import re
+
+from flask import current_app
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.actuals.models import Binding, Organisation
+from app.actuals.services import add_organisation, attach
+from app.audit.services import record, snapshot
+from app.errors import Problem
+from app.extensions import db
+from app.jobs.queue import huey
+from app.jobs.services import in_app
+from app.lifecycle import utcnow
+from app.places.addresses import area_index, full_text
+from app.places.models import Building, DoorPlate, Road, Room, Unit
+from app.places.services import address_in
+from app.plates.models import Plate
+from app.rules import insert_or_ignore, require, visible
+from app.standards import credit_code
+
+from .models import BUSINESS_KINDS, Photo, Submission, SubmissionPhoto
+from .schemas import load_submission
+from .storage import photo_store
+
+log = logging.getLogger(__name__)
+
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+DISPLAY_MAX_PX = 2048
+SHA256 = re.compile(r"[0-9a-f]{64}")
+PENDING = ("submitted", "in_review", "returned", "approved")
+
+
+# --- photos ----------------------------------------------------------------------------------
+
+def _sniff(data: bytes) -> str | None:
+    for magic, content_type in PHOTO_TYPES.items():
+        if data.startswith(magic):
+            return content_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def put_photo(actor, sha256: str, data: bytes) -> tuple[Photo, bool]:
+    """Store a photo under the SHA-256 of its bytes; (photo, False) if it was already there.
+    Problems: photo.too_large, photo.unsupported_type, photo.hash_mismatch, photo.unreadable."""
+    require(actor, "collect.submit")
+    if not SHA256.fullmatch(sha256):
+        raise Problem("validation.failed", field="sha256", detail="照片地址应为 64 位小写十六进制的 SHA-256")
+    limit = current_app.config["PHOTO_MAX_BYTES"]
+    if len(data) > limit:
+        raise Problem("photo.too_large", f"照片 {len(data) / 1048576:.1f} MB，超过上限 {limit / 1048576:.0f} MB；"
+                      "请在手机上压缩后重传")
+    content_type = _sniff(data)
+    if content_type is None:
+        raise Problem("photo.unsupported_type", "只接受 JPEG、PNG 或 WebP 照片")
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != sha256:
+        raise Problem("photo.hash_mismatch", f"照片内容的 SHA-256 是 {actual}，与地址中的 {sha256} 不符；"
+                      "照片可能在传输中损坏，请重传", field="sha256")
+    existing = db.session.get(Photo, sha256)
+    if existing is not None:
+        return existing, False
+    try:
+        with Image.open(io.BytesIO(data)) as image:  # reads the header only
+            width, height = image.size
+    except (UnidentifiedImageError, OSError):
+        raise Problem("photo.unreadable", "照片文件已损坏，无法读取，请重新拍摄") from None
+    photo_store().put(sha256, data)  # the file first: a row always has its file
+    db.session.execute(insert_or_ignore(Photo).values(
+        sha256=sha256, size=len(data), content_type=content_type, width=width, height=height,
+        uploaded_by_id=actor.id, uploaded_at=utcnow()))
+    db.session.commit()
+    reencode_photo(sha256)
+    return db.session.get(Photo, sha256), True
+
+
+def has_photo(actor, sha256: str) -> bool:
+    require(actor, "collect.submit")
+    return db.session.get(Photo, sha256) is not None
+
+
+def photo_for(actor, sha256: str) -> tuple[bytes, str]:
+    """A photo's bytes for someone who uploaded it or can see a submission showing it: the server's
+    re-encoded copy once made (upright, no EXIF), else the original."""
+    photo = db.session.get(Photo, sha256)
+    if photo is None:
+        raise Problem("resource.not_found")
+    if photo.uploaded_by_id != actor.id:
+        require(actor, "actuals.read")
+        shown = visible(actor, Submission).join(SubmissionPhoto).where(SubmissionPhoto.photo_sha256 == sha256)
+        if db.session.scalar(shown.limit(1)) is None:
+            raise Problem("resource.not_found")
+    store = photo_store()
+    if photo.reencoded_at is not None and store.has(sha256, "display"):
+        return store.read(sha256, "display"), "image/jpeg"
+    return store.read(sha256), photo.content_type
+
+
+def reencode(sha256: str) -> None:
+    """Make the display copy: turned upright by its EXIF orientation, at most 2048 px, JPEG, with
+    no EXIF (the phone strips location, but the server does not rely on it)."""
+    store = photo_store()
+    with Image.open(store.path(sha256)) as image:
+        upright = ImageOps.exif_transpose(image).convert("RGB")
+    upright.thumbnail((DISPLAY_MAX_PX, DISPLAY_MAX_PX))
+    out = io.BytesIO()
+    upright.save(out, "JPEG", quality=85, optimize=True)
+    store.put(sha256, out.getvalue(), "display")
+    with db.engine.begin() as conn:
+        conn.execute(update(Photo).where(Photo.sha256 == sha256).values(
+            reencoded_at=utcnow(), width=upright.width, height=upright.height))
+
+
+@huey.task(retries=2, retry_delay=30)
+def reencode_photo(sha256: str) -> None:
+    in_app(reencode, sha256)
+
+
+# --- submissions -----------------------------------------------------------------------------
+
+def body_hash(raw: dict) -> str:
+    """The same body hashes the same whatever its key order or spacing."""
+    canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def replayed(actor, raw) -> Submission | None:
+    """The submission this body was already accepted as, or None if its id is new.
+    Problems: submission.conflict (the id was used for a different body, or by someone else)."""
+    client_id = raw.get("id") if isinstance(raw, dict) else None
+    if not isinstance(client_id, str):
+        return None
+    found = db.session.scalar(select(Submission).where(Submission.client_id == client_id))
+    if found is None:
+        return None
+    if found.collector_id != actor.id or found.body_hash != body_hash(raw):
+        raise Problem("submission.conflict", f"编号 {client_id} 已用于另一份内容不同的提交；"
+                      "请在“待上传”中删除这条后重新填写", field="id")
+    return found
+
+
+def submit(actor, raw) -> tuple[Submission, bool]:
+    """Accept a submission from the field: (submission, True) the first time, (the same, False) for
+    a replay of the same body. Problems: submission.conflict, validation.failed, photo.missing,
+    binding.already_bound, conflict.duplicate."""
+    require(actor, "collect.submit")
+    found = replayed(actor, raw)
+    if found is not None:
+        return found, False
+    data = load_submission(raw)
+    photos = _uploaded_photos(data.get("photos", []))
+    build = {"shop": _shop, "binding": _binding}[data["kind"]]
+    submission = Submission(client_id=data["id"], body_hash=body_hash(raw), kind=data["kind"], collector_id=actor.id,
+                            captured_at=data["captured_at"], received_at=utcnow(),
+                            photos=[SubmissionPhoto(photo_sha256=sha, position=i) for i, sha in enumerate(photos)])
+    if data["position"]:
+        submission.lon, submission.lat = data["position"]["lon"], data["position"]["lat"]
+        submission.accuracy_m = data["position"]["accuracy_m"]
+    finish = build(actor, data, submission)
+    db.session.add(submission)
+    try:
+        # The row claims the id before any master data is touched: a second copy of the same body
+        # arriving at once waits here for the first, then is answered as its replay.
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        found = replayed(actor, raw)
+        if found is None:
+            raise
+        return found, False
+    finish()
+    record(actor, f"submission.{data['kind']}", submission, after=snapshot(submission))
+    db.session.commit()
+    return submission, True
+
+
+def _uploaded_photos(hashes: list[str]) -> list[str]:
+    present = set(db.session.scalars(select(Photo.sha256).where(Photo.sha256.in_(hashes)))) if hashes else set()
+    for i, sha in enumerate(hashes):
+        if sha not in present:
+            raise Problem("photo.missing", f"照片 {sha[:12]}… 尚未上传，请先上传照片再提交", field=f"photos.{i}")
+    return list(dict.fromkeys(hashes))
+
+
+def _located(submission: Submission, plate: DoorPlate, building: Building | None, room: Room | None,
+             text: str, fields: dict) -> None:
+    submission.area_id, submission.door_plate_id = plate.area_id, plate.id
+    submission.building_id = building.id if building else None
+    submission.room_id = room.id if room else None
+    submission.address_text, submission.data = text, fields
+
+
+def _shop(actor, data: dict, submission: Submission):
+    """The police officer's shop: where it is (an existing room, or a new one for review) and what."""
+    building = address_in(actor, data["building_code"], Building, "building_code")
+    unit = None
+    if data["unit"]:
+        unit = db.session.scalar(select(Unit).where(Unit.building_id == building.id, Unit.number == data["unit"],
+                                                    Unit.status == "active"))
+        if unit is None:
+            raise Problem("validation.failed", field="unit", detail=f"该楼栋没有 {data['unit']} 单元，请从列表中选择")
+    in_unit = Room.unit_id == unit.id if unit else Room.unit_id.is_(None)
+    room = db.session.scalar(select(Room).where(Room.building_id == building.id, in_unit,
+                                                Room.number == data["room"], Room.status == "active"))
+    parts = {**building.parts, "unit": unit.number if unit else None, "room": data["room"]}
+    fields = {key: data[key] for key in ("unit", "floor", "room", "shop_name", "business_kind", "note", "plate_token")}
+    fields.update(building_code=building.object_code, room_code=room.object_code if room else None,
+                  business_kind_label=BUSINESS_KINDS[data["business_kind"]])
+    _located(submission, building.door_plate, building, room, full_text(building.area_id, parts), fields)
+    return lambda: None
+
+
+def _binding(actor, data: dict, submission: Submission):
+    """The grid worker's binding: the organisation by its credit code (registered here if new),
+    bound to the room or door plate. It takes effect at once."""
+    require(actor, "actuals.write")
+    node = address_in(actor, data["address_code"], (Room, DoorPlate), "address_code")
+    plate = node if isinstance(node, DoorPlate) else node.building.door_plate
+    shop = None
+    if data["shop"]:
+        shop = db.session.scalar(select(Submission).where(Submission.client_id == data["shop"], Submission.kind == "shop"))
+        if shop is None or shop.door_plate_id != plate.id or not actor.jurisdiction.covers(shop):
+            raise Problem("validation.failed", field="shop", detail="所选门店不在这个门牌下，请重新扫码选择")
+    code = credit_code.normalise(data["credit_code"])
+    org = db.session.scalar(select(Organisation).where(Organisation.credit_code == code))
+    name = data["name"] or (shop.data["shop_name"] if shop else None) or (org.name if org else None)
+    if org is None and not name:
+        raise Problem("validation.failed", field="name", detail="这是新登记的单位，请填写营业执照上的名称")
+    fields = {"credit_code": code, "name": name, "confirm_move": data["confirm_move"], "note": data["note"],
+              "plate_token": data["plate_token"], "shop": data["shop"], "address_code": node.object_code}
+    room = node if isinstance(node, Room) else None
+    _located(submission, plate, room.building if room else None, room, full_text(plate.area_id, node.parts), fields)
+    submission.shop_id = shop.id if shop else None
+    submission.status = "applied"
+
+    def finish():
+        nonlocal org
+        if org is None:
+            org = add_organisation(actor, plate.area, {"name": name, "kind": credit_code.organisation_kind(code),
+                                                       "credit_code": code})
+        binding = attach(actor, org, node, data["confirm_move"])
+        submission.organisation_id, submission.binding_id = org.id, binding.id
+    return finish
+
+
+def my_submissions(actor, status: str | None, limit: int) -> list[Submission]:
+    """The collector's own submissions, newest first: the field app's inbox."""
+    stmt = select(Submission).where(Submission.collector_id == actor.id)
+    if status:
+        stmt = stmt.where(Submission.status == status)
+    return list(db.session.scalars(stmt.order_by(Submission.id.desc()).limit(limit)))
+
+
+# --- the address pack ------------------------------------------------------------------------
+
+def address_pack(actor, area_code: str | None = None) -> dict:
+    """Everything a phone needs to work offline in the actor's jurisdiction (or one area of it):
+    door plates, buildings, units, the tokens of their plates, the shops waiting for a binding and the
+    organisations bound there. Rows are arrays, to keep the download small.
+    Problems: validation.failed (area outside the jurisdiction), pack.too_large."""
+    require(actor, "places.read")
+    scope = actor.jurisdiction
+    if area_code:
+        if not scope.covers_area_code(area_code):
+            raise Problem("validation.failed", field="area", detail=f"区划 {area_code} 不在您的辖区内")
+        scope = type(scope)(area_codes=(area_code,))
+    limit = current_app.config["PACK_MAX_BUILDINGS"]
+    buildings = db.session.execute(
+        select(Building.object_code, DoorPlate.object_code, Building.number, Building.name, Building.lon,
+               Building.lat, Building.floors).join(DoorPlate, Building.door_plate_id == DoorPlate.id)
+        .where(Building.status == "active", scope.clause(Building)).order_by(Building.id).limit(limit + 1)).all()
+    if len(buildings) > limit:
+        raise Problem("pack.too_large", f"辖区内楼栋超过 {limit} 个，无法全部下载到手机；请选择一个街道或社区",
+                      field="area")
+    plates = db.session.execute(
+        select(DoorPlate.object_code, Road.name, DoorPlate.number, DoorPlate.area_id, DoorPlate.lon, DoorPlate.lat)
+        .join(Road, DoorPlate.road_id == Road.id).where(DoorPlate.status == "active", scope.clause(DoorPlate))
+        .order_by(DoorPlate.id)).all()
+    units = db.session.execute(
+        select(Unit.object_code, Building.object_code, Unit.number).join(Building, Unit.building_id == Building.id)
+        .where(Unit.status == "active", Building.status == "active", scope.clause(Building)).order_by(Unit.id)).all()
+    tokens = []
+    for model, kind in ((DoorPlate, "door"), (Building, "building")):
+        tokens += db.session.execute(select(Plate.token, Plate.object_code).join(model, model.object_code == Plate.object_code)
+                                     .where(Plate.status == "active", Plate.kind == kind, scope.clause(model))).all()
+    tokens += db.session.execute(
+        select(Plate.token, Plate.object_code).join(Unit, Unit.object_code == Plate.object_code)
+        .join(Building, Unit.building_id == Building.id).where(Plate.status == "active", Plate.kind == "unit",
+                                                               scope.clause(Building))).all()
+    province = current_app.config["PROVINCE_NAME"]
+    return {
+        "area": area_code,
+        "prefixes": {str(a): province + area_index.prefix(a) for a in sorted({p[3] for p in plates})},
+        "door_plates": [list(p) for p in plates],
+        "buildings": [list(b) for b in buildings],
+        "units": [list(u) for u in units],
+        "plates": [list(t) for t in tokens],
+        "shops": _pending_shops(scope),
+        "organisations": _bound_organisations(scope),
+    }
+
+
+def _pending_shops(scope) -> list[dict]:
+    """Shops collected but not yet bound to an organisation, per door plate."""
+    bound = select(Submission.shop_id).where(Submission.kind == "binding", Submission.shop_id.is_not(None))
+    rows = db.session.execute(
+        select(Submission, DoorPlate.object_code).join(DoorPlate, Submission.door_plate_id == DoorPlate.id)
+        .where(Submission.kind == "shop", Submission.status.in_(PENDING), scope.clause(Submission),
+               Submission.id.not_in(bound)).order_by(Submission.id)).all()
+    return [{"id": s.client_id, "door_plate": plate_code, "name": s.data["shop_name"],
+             "business_kind": s.data["business_kind_label"], "address_text": s.address_text,
+             "room_code": s.data.get("room_code"), "status": s.status, "status_label": s.status_label}
+            for s, plate_code in rows]
+
+
+def _bound_organisations(scope) -> list[list]:
+    """[code, name, credit code, door plate code, address code] of organisations bound in scope."""
+    at_plate = db.session.execute(
+        select(Organisation.object_code, Organisation.name, Organisation.credit_code, DoorPlate.object_code,
+               DoorPlate.object_code).join(Binding, Binding.organisation_id == Organisation.id)
+        .join(DoorPlate, Binding.door_plate_id == DoorPlate.id)
+        .where(Binding.active, scope.clause(DoorPlate))).all()
+    in_room = db.session.execute(
+        select(Organisation.object_code, Organisation.name, Organisation.credit_code, DoorPlate.object_code,
+               Room.object_code).join(Binding, Binding.organisation_id == Organisation.id)
+        .join(Room, Binding.room_id == Room.id).join(Building, Room.building_id == Building.id)
+        .join(DoorPlate, Building.door_plate_id == DoorPlate.id)
+        .where(Binding.active, scope.clause(Building))).all()
+    return sorted([list(r) for r in at_plate + in_room])

@@ -1,0 +1,45 @@
+"""Where photo bytes live: files under PHOTO_STORAGE_ROOT, named by their SHA-256.
+
+`original` is what the phone sent (its hash is the photo's identity); `display` is the server's
+re-encoded copy. An S3-compatible store can replace this class behind the same four methods.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+VARIANTS = {"original": "", "display": ".display.jpg"}
+
+
+class PhotoStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def path(self, sha256: str, variant: str = "original") -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / f"{sha256}{VARIANTS[variant]}"
+
+    def has(self, sha256: str, variant: str = "original") -> bool:
+        return self.path(sha256, variant).is_file()
+
+    def put(self, sha256: str, data: bytes, variant: str = "original") -> None:
+        """Write atomically: a reader never sees half a file, a crash leaves none."""
+        target = self.path(sha256, variant)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def read(self, sha256: str, variant: str = "original") -> bytes:
+        return self.path(sha256, variant).read_bytes()
+
+
+def photo_store() -> PhotoStore:
+    from flask import current_app
+
+    return PhotoStore(current_app.config["PHOTO_STORAGE_ROOT"])

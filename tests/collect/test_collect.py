@@ -1,0 +1,349 @@
+"""Field collection through the API, as the field app uses it: photos by hash, submissions that
+may arrive twice, a grid worker binding the business, and what each user may do."""
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+import uuid
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from app.actuals.models import Binding, Organisation
+from app.collect.models import Photo, Submission
+from app.extensions import db
+from tests.factories import credit_code_for, unique
+
+
+def jpeg(seed: int = 0, size=(64, 48), exif: Image.Exif | None = None) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (seed % 256, 90, 160)).save(out, "JPEG", exif=exif or Image.Exif())
+    return out.getvalue()
+
+
+def put_photo(client, data: bytes, sha: str | None = None):
+    return client.put(f"/api/v1/photos/{sha or hashlib.sha256(data).hexdigest()}", data=data,
+                      headers={"Content-Type": "image/jpeg"})
+
+
+def shop_body(building: str, photo: str, **overrides) -> dict:
+    body = {"id": str(uuid.uuid4()), "kind": "shop", "building_code": building, "floor": 1, "room": "101",
+            "shop_name": unique("老王面馆"), "business_kind": "catering", "photos": [photo],
+            "captured_at": "2026-11-26T10:00:00+08:00",
+            "position": {"lon": 112.14, "lat": 32.04, "accuracy_m": 12.5}}
+    return {**body, **overrides}
+
+
+@pytest.fixture()
+def photo(as_user):
+    data = jpeg(seed=int(uuid.uuid4()) % 256, size=(80, 60))
+    sha = hashlib.sha256(data).hexdigest()
+    assert put_photo(as_user("police"), data).status_code in (200, 201)
+    return sha
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+# --- photos ------------------------------------------------------------------------------------
+
+def test_a_photo_is_stored_once_by_its_hash(app, as_user):
+    police = as_user("police")
+    data = jpeg(seed=7, size=(120, 90))
+    sha = hashlib.sha256(data).hexdigest()
+    assert police.c.head(f"/api/v1/photos/{sha}").status_code == 404
+    first = put_photo(police, data)
+    assert first.status_code == 201 and first.json["width"] == 120 and first.json["size"] == len(data)
+    assert police.c.head(f"/api/v1/photos/{sha}").status_code == 200
+    assert put_photo(police, data).status_code == 200  # already there: not stored again
+    assert police.get(f"/api/v1/photos/{sha}").data[:3] == b"\xff\xd8\xff"
+
+
+def test_a_photo_whose_bytes_do_not_match_its_hash_is_refused(app, as_user):
+    response = put_photo(as_user("police"), jpeg(seed=8), sha="0" * 64)
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert response.json["code"] == "photo.hash_mismatch"
+    assert response.json["errors"][0]["field"] == "sha256"
+
+
+def test_a_non_image_or_oversized_photo_is_refused(app, as_user, monkeypatch):
+    police = as_user("police")
+    text = "这不是照片".encode() * 10
+    response = put_photo(police, text)
+    assert response.status_code == 415 and response.json["code"] == "photo.unsupported_type"
+    monkeypatch.setitem(app.config, "PHOTO_MAX_BYTES", 1000)
+    big = jpeg(seed=9, size=(400, 400))
+    response = put_photo(police, big)
+    assert response.status_code == 413 and response.json["code"] == "photo.too_large"
+    assert police.c.head(f"/api/v1/photos/{hashlib.sha256(big).hexdigest()}").status_code == 404
+
+
+def test_a_broken_jpeg_is_refused_and_a_bad_hash_in_the_path_is_named(app, as_user):
+    police = as_user("police")
+    broken = b"\xff\xd8\xff\xe0" + b"\x00" * 40
+    response = put_photo(police, broken)
+    assert response.status_code == 422 and response.json["code"] == "photo.unreadable"
+    response = put_photo(police, jpeg(), sha="not-a-hash")
+    assert response.status_code == 422 and response.json["errors"][0]["field"] == "sha256"
+
+
+def test_the_server_copy_is_upright_and_has_no_location(app, as_user):
+    from app.collect.services import photo_for, reencode
+
+    police = as_user("police")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° to show
+    exif[0x8825] = {1: "N", 2: (32.0, 2.0, 3.0)}  # GPS
+    data = jpeg(seed=10, size=(200, 100), exif=exif)
+    sha = hashlib.sha256(data).hexdigest()
+    assert put_photo(police, data).status_code == 201
+    with app.app_context():
+        reencode(sha)  # the job the upload queued, run here
+        from app.accounts.models import User
+        user = db.session.scalar(select(User).where(User.username == "police"))
+        shown, content_type = photo_for(user, sha)
+    image = Image.open(io.BytesIO(shown))
+    assert content_type == "image/jpeg" and image.size == (100, 200)
+    assert not image.getexif()
+
+
+def test_photos_need_a_role_that_collects(app, as_user):
+    response = put_photo(as_user("street"), jpeg(seed=11))
+    assert response.status_code == 403 and response.json["code"] == "auth.forbidden"
+
+
+# --- shop submissions ----------------------------------------------------------------------------
+
+def test_police_shop_submission_is_accepted_once_and_replays_return_it(app, as_user, places, photo):
+    police = as_user("police")
+    body = shop_body(places["township"]["building"], photo)
+    first = police.post("/api/v1/submissions", json=body)
+    assert first.status_code == 201, first.json
+    assert first.json["status"] == "submitted" and first.json["id"] == body["id"]
+    assert first.json["address_text"].startswith("湖北省襄阳市") and first.json["address_text"].endswith("101室")
+    assert first.json["photos"] == [photo]
+    before = count(app, Submission)
+    again = police.post("/api/v1/submissions", json=dict(reversed(list(body.items()))))  # same body, other order
+    assert again.status_code == 200 and again.json == first.json
+    assert count(app, Submission) == before
+
+
+def test_a_different_body_under_the_same_id_is_a_conflict(app, as_user, places, photo):
+    police = as_user("police")
+    body = shop_body(places["township"]["building"], photo)
+    assert police.post("/api/v1/submissions", json=body).status_code == 201
+    response = police.post("/api/v1/submissions", json={**body, "shop_name": "另一家店"})
+    assert response.status_code == 409 and response.json["code"] == "submission.conflict"
+    assert response.json["errors"][0]["field"] == "id"
+    # Someone else using the same id gets the same answer, and sees nothing of the first.
+    other = as_user("grid").post("/api/v1/submissions", json=body)
+    assert other.status_code == 409 and "另一家店" not in other.text and body["shop_name"] not in other.text
+
+
+def test_a_submission_naming_a_photo_not_uploaded_names_it_and_writes_nothing(app, as_user, places, photo):
+    missing = hashlib.sha256(b"never sent").hexdigest()
+    before = count(app, Submission)
+    response = as_user("police").post("/api/v1/submissions",
+                                      json=shop_body(places["township"]["building"], photo, photos=[photo, missing]))
+    assert response.status_code == 422 and response.json["code"] == "photo.missing"
+    assert response.json["errors"] == [{"field": "photos.1", "message": response.json["detail"]}]
+    assert missing[:12] in response.json["detail"]
+    assert count(app, Submission) == before
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("shop_name", "", "长度"), ("floor", 999, "楼层"), ("business_kind", "casino", "只能是"),
+    ("room", "1 0 1", "室号"), ("photos", [], "门头照"), ("id", "123", "UUID"),
+    ("position", {"lon": 500, "lat": 32}, "之间"), ("captured_at", "2026-11-26 10:00", "时区"),
+])
+def test_each_bad_field_is_named_in_chinese(app, as_user, places, photo, field, value, words):
+    before = count(app, Submission)
+    response = as_user("police").post("/api/v1/submissions",
+                                      json=shop_body(places["township"]["building"], photo, **{field: value}))
+    assert response.status_code == 422, response.json
+    named = {e["field"].split(".")[0]: e["message"] for e in response.json["errors"]}
+    assert field in named and words in named[field], named
+    assert count(app, Submission) == before
+
+
+def test_a_unit_the_building_does_not_have_is_refused(app, as_user, places, photo):
+    response = as_user("police").post("/api/v1/submissions",
+                                      json=shop_body(places["township"]["building"], photo, unit="99"))
+    assert response.status_code == 422 and response.json["errors"][0]["field"] == "unit"
+
+
+def test_nobody_collects_outside_their_jurisdiction(app, as_user, places, photo):
+    police = as_user("police")
+    response = police.post("/api/v1/submissions", json=shop_body(places["district"]["building"], photo))
+    assert response.status_code == 422 and response.json["errors"][0]["field"] == "building_code"
+    grid = as_user("grid")
+    assert grid.post("/api/v1/submissions", json=shop_body(places["township"]["building"], photo)).status_code == 422
+    reviewer = as_user("street").post("/api/v1/submissions", json=shop_body(places["township"]["building"], photo))
+    assert reviewer.status_code == 403
+
+
+def test_an_unknown_kind_or_a_non_object_body_is_a_clear_422(app, as_user):
+    police = as_user("police")
+    response = police.post("/api/v1/submissions", json={"id": str(uuid.uuid4()), "kind": "party"})
+    assert response.status_code == 422 and response.json["errors"][0]["field"] == "kind"
+    response = police.post("/api/v1/submissions", json=[1, 2])
+    assert response.status_code == 422
+
+
+# --- the grid worker's binding ---------------------------------------------------------------------
+
+def bind_body(address: str, code: str, **overrides) -> dict:
+    return {"id": str(uuid.uuid4()), "kind": "binding", "address_code": address, "credit_code": code,
+            "name": unique("襄阳市樊城区老王面馆"), **overrides}
+
+
+def test_grid_worker_binds_the_shop_the_police_collected(app, as_user, places, photo):
+    police, grid = as_user("police"), as_user("grid")
+    shop = police.post("/api/v1/submissions", json=shop_body(places["grid"]["building"], photo)).json
+    pack = grid.get("/api/v1/collect/pack").json
+    waiting = [s for s in pack["shops"] if s["id"] == shop["id"]]
+    assert waiting and waiting[0]["door_plate"] == places["grid"]["plate"]
+    code = credit_code_for("92")
+    response = grid.post("/api/v1/submissions", json=bind_body(places["grid"]["plate"], code, name=None,
+                                                                shop=shop["id"]))
+    assert response.status_code == 201, response.json
+    assert response.json["status"] == "applied" and response.json["organisation_code"]
+    with app.app_context():
+        org = db.session.scalar(select(Organisation).where(Organisation.credit_code == code))
+        assert org.name == shop["data"]["shop_name"] and org.kind == "individual"  # 92: 个体工商户
+        assert org.active_binding.door_plate.object_code == places["grid"]["plate"]
+    pack = grid.get("/api/v1/collect/pack").json
+    assert shop["id"] not in [s["id"] for s in pack["shops"]]  # bound: no longer waiting
+    assert [o for o in pack["organisations"] if o[2] == code][0][3] == places["grid"]["plate"]
+
+
+def test_a_bad_credit_code_names_the_field_and_the_check_character(app, as_user, places):
+    code = credit_code_for("92")
+    wrong = code[:17] + ("0" if code[17] != "0" else "1")
+    response = as_user("grid").post("/api/v1/submissions", json=bind_body(places["grid"]["plate"], wrong))
+    assert response.status_code == 422 and response.json["errors"][0]["field"] == "credit_code"
+    assert "第18位应为" in response.json["errors"][0]["message"]
+
+
+def test_binding_elsewhere_asks_to_confirm_the_move_and_keeps_history(app, as_user, places):
+    grid = as_user("grid")
+    code = credit_code_for("91")
+    assert grid.post("/api/v1/submissions", json=bind_body(places["grid"]["plate"], code)).status_code == 201
+    room = places["grid"]["room"]
+    response = grid.post("/api/v1/submissions", json=bind_body(room, code))
+    assert response.status_code == 409 and response.json["code"] == "binding.already_bound"
+    assert response.json["errors"][0]["field"] == "confirm_move"
+    moved = grid.post("/api/v1/submissions", json=bind_body(room, code, confirm_move=True))
+    assert moved.status_code == 201
+    with app.app_context():
+        org = db.session.scalar(select(Organisation).where(Organisation.credit_code == code))
+        assert [(b.active, bool(b.room_id)) for b in org.bindings] == [(False, False), (True, True)]
+
+
+def test_only_roles_that_bind_may_bind(app, as_user, places):
+    response = as_user("collector").post("/api/v1/submissions",
+                                         json=bind_body(places["grid"]["plate"], credit_code_for()))
+    assert response.status_code == 403 and "actuals.write" in response.json["detail"]
+
+
+def test_two_grid_workers_binding_one_organisation_at_once_one_wins(app, as_user, places):
+    """Each request in its own thread, connection and transaction (meaningful on PostgreSQL)."""
+    from app.accounts.models import User
+    from app.accounts.services import create_user
+    from tests.client import Client
+
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        names = [unique("grid-race") for _ in range(2)]
+        for name in names:
+            create_user(admin, {"username": name, "role": "grid_worker", "password": "grid-pass-123",
+                                "area_codes": [places["codes"]["grid"]]})
+    clients = [Client(app.test_client()).sign_in(n, "grid-pass-123") for n in names]
+    code = credit_code_for("92")
+    targets = [places["grid"]["plate"], places["grid"]["room"]]
+    results, barrier = [], threading.Barrier(2)
+
+    def bind(client, target):
+        barrier.wait()
+        results.append(client.post("/api/v1/submissions", json=bind_body(target, code)))
+
+    threads = [threading.Thread(target=bind, args=pair) for pair in zip(clients, targets)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    statuses = sorted(r.status_code for r in results)
+    assert statuses == [201, 409], [r.json for r in results]
+    assert [r for r in results if r.status_code == 409][0].json["code"] in ("conflict.duplicate",
+                                                                            "binding.already_bound")
+    with app.app_context():
+        org = db.session.scalar(select(Organisation).where(Organisation.credit_code == code))
+        assert db.session.scalar(select(func.count()).select_from(Binding)
+                                 .where(Binding.organisation_id == org.id, Binding.active)) == 1
+
+
+def test_the_same_submission_sent_twice_at_once_is_stored_once(app, as_user, places, photo):
+    police = [as_user("police"), as_user("police")]
+    body = shop_body(places["township"]["building"], photo)
+    results, barrier = [], threading.Barrier(2)
+
+    def send(client):
+        barrier.wait()
+        results.append(client.post("/api/v1/submissions", json=body))
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in police]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.status_code for r in results) == [200, 201], [r.json for r in results]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Submission)
+                                 .where(Submission.client_id == body["id"])) == 1
+
+
+# --- the pack and the inbox ----------------------------------------------------------------------
+
+def test_the_pack_holds_the_jurisdiction_and_the_plate_tokens(app, as_user, places):
+    from app.accounts.models import User
+    from app.plates.services import current_plate
+
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        token = current_plate(admin, places["grid"]["plate"])[0].token
+    grid = as_user("grid")
+    response = grid.get("/api/v1/collect/pack")
+    assert response.status_code == 200
+    pack = response.json
+    assert [token, places["grid"]["plate"]] in pack["plates"]
+    plate_codes = {p[0] for p in pack["door_plates"]}
+    assert places["grid"]["plate"] in plate_codes and places["township"]["plate"] not in plate_codes
+    building = [b for b in pack["buildings"] if b[0] == places["grid"]["building"]][0]
+    assert building[1] == places["grid"]["plate"]
+    assert all(str(p[3]) in pack["prefixes"] for p in pack["door_plates"])
+    again = grid.get("/api/v1/collect/pack", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_a_pack_too_big_for_a_phone_asks_for_a_smaller_area(app, as_user, places, monkeypatch):
+    monkeypatch.setitem(app.config, "PACK_MAX_BUILDINGS", 5)
+    admin = as_user("admin")
+    response = admin.get("/api/v1/collect/pack")
+    assert response.status_code == 422 and response.json["code"] == "pack.too_large"
+    monkeypatch.setitem(app.config, "PACK_MAX_BUILDINGS", 30000)
+    assert admin.get(f"/api/v1/collect/pack?area={places['codes']['grid']}").status_code == 200
+    outside = as_user("grid").get(f"/api/v1/collect/pack?area={places['codes']['township']}")
+    assert outside.status_code == 422 and outside.json["errors"][0]["field"] == "area"
+
+
+def test_the_inbox_lists_my_submissions_newest_first(app, as_user, places, photo):
+    police = as_user("police")
+    ids = [police.post("/api/v1/submissions", json=shop_body(places["township"]["building"], photo)).json["id"]
+           for _ in range(2)]
+    mine = police.get("/api/v1/submissions?limit=2").json
+    assert [s["id"] for s in mine] == ids[::-1]
+    assert all(s["id"] not in ids for s in as_user("grid").get("/api/v1/submissions").json)
