@@ -305,6 +305,7 @@ def address_pack(actor, area_code: str | None = None) -> dict:
     province = current_app.config["PROVINCE_NAME"]
     return {
         "area": area_code,
+        "business_kinds": BUSINESS_KINDS,
         "prefixes": {str(a): province + area_index.prefix(a) for a in sorted({p[3] for p in plates})},
         "door_plates": [list(p) for p in plates],
         "buildings": [list(b) for b in buildings],

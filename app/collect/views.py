@@ -9,11 +9,13 @@ import hashlib
 import json
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, send_from_directory
+from flask import Blueprint, Response, current_app, send_from_directory
 
 bp = Blueprint("collect", __name__)
 
-NOT_SHELL = {"sw.js", "README.md", "LICENSE", "VERSION", "refresh.sh"}
+# Served, but not cached on the phone: licences, notes and the vendoring script.
+NOT_SHELL_NAMES = {"sw.js", "LICENSE", "VERSION"}
+NOT_SHELL_SUFFIXES = {".md", ".sh", ".txt"}
 TYPES = {".wasm": "application/wasm", ".webmanifest": "application/manifest+json", ".js": "text/javascript"}
 _versions: dict[tuple, tuple[str, list[str]]] = {}
 
@@ -21,7 +23,8 @@ _versions: dict[tuple, tuple[str, list[str]]] = {}
 def shell_files(root: Path) -> list[str]:
     """Paths (relative to pwa/) of every file the service worker caches."""
     return sorted(str(p.relative_to(root)) for p in root.rglob("*")
-                  if p.is_file() and p.name not in NOT_SHELL and not p.name.startswith("."))
+                  if p.is_file() and p.name not in NOT_SHELL_NAMES and p.suffix not in NOT_SHELL_SUFFIXES
+                  and not p.name.startswith("."))
 
 
 def app_version(root: Path) -> tuple[str, list[str]]:
@@ -54,8 +57,6 @@ def service_worker():
 @bp.get("/app/<path:path>")
 def shell(path: str = "index.html"):
     root: Path = current_app.config["PWA_DIR"]
-    if Path(path).name in NOT_SHELL:
-        abort(404)
     response = send_from_directory(root, path, max_age=0)
     kind = TYPES.get(Path(path).suffix)
     if kind:

@@ -104,6 +104,13 @@ def address_text(obj) -> str:
     return full_text(area_id_of(obj), obj.parts)
 
 
+def door_plate_of(obj) -> DoorPlate:
+    """The door plate an address node hangs under (a door plate is its own)."""
+    if isinstance(obj, DoorPlate):
+        return obj
+    return (obj.building if isinstance(obj, (Unit, Room)) else obj).door_plate
+
+
 def kind_of(obj) -> str:
     return MODEL_KINDS[type(obj)]
 

@@ -11,7 +11,7 @@ from app.errors import Problem, wants_html
 from app.extensions import db, limiter
 from app.jobs.models import Job
 from app.places import services as places
-from app.places.addresses import address_text, area_id_of, area_index, chain_text, location_of
+from app.places.addresses import address_text, area_id_of, area_index, chain_text, door_plate_of, location_of
 from app.places.views import map_point
 
 from . import services
@@ -32,11 +32,14 @@ def scanned(token):
             raise
         return render_template("plates/unknown.html"), 404
     staff = current_user.is_authenticated and actor().can("places.read") and actor().jurisdiction.covers(node)
+    field_app = None
+    if staff and (actor().can("collect.submit") or actor().can("actuals.write")):
+        field_app = f"{url_for('collect.shell')}#/site/{door_plate_of(node).object_code}?token={plate.token}"
     if request.args.get("via") == "app":
         if not current_user.is_authenticated:
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
         if staff:
-            return redirect(url_for("places.address", code=node.object_code))
+            return redirect(field_app or url_for("places.address", code=node.object_code))
     lon, lat, grid_code = location_of(node)
     text = address_text(node)
     area = area_index.info(area_id_of(node))
@@ -44,7 +47,7 @@ def scanned(token):
     lines = [current_app.config["PROVINCE_NAME"] + names.get("city", ""),
              names.get("district", "") + names.get("township", ""), chain_text(node.parts)]
     return render_template("plates/public.html", plate=plate, node=node, text=text, lines=lines, grid_code=grid_code,
-                           lon=lon, lat=lat, area=area, staff=staff,
+                           lon=lon, lat=lat, area=area, staff=staff, field_app=field_app,
                            markers=[{"code": "", "label": text, "at": map_point(lon, lat)}])
 
 

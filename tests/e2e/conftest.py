@@ -8,6 +8,7 @@ downloaded: Playwright launches /usr/bin/chromium, and the e2e tests skip if it 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -33,6 +34,7 @@ DESKTOP = {"width": 1280, "height": 800}
 class Server:
     url: str
     log: Path
+    pwa_dir: Path  # the field app's files it serves: a copy, so that a test can deploy a new version
 
     def log_tail(self, lines: int = 60) -> str:
         try:
@@ -70,7 +72,10 @@ def server(app, tmp_path_factory):
         "SECRET_KEY": cfg["SECRET_KEY"],
         "PERSONAL_DATA_KEY": cfg["PERSONAL_DATA_KEY"],
     })
+    pwa_dir = tmp_path_factory.mktemp("pwa") / "pwa"
+    shutil.copytree(ROOT / "pwa", pwa_dir)
     env.update({
+        "PWA_DIR": str(pwa_dir),
         "JOBS_IN_PROCESS": "1",
         # Its own queue: the test process's consumer must not run the server's jobs, nor the server
         # the jobs that tests in this process enqueue (with their monkeypatched runners).
@@ -87,7 +92,7 @@ def server(app, tmp_path_factory):
             [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
              "--timeout", "60", "--graceful-timeout", "5", "wsgi:app"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = Server(url, log)
+    server = Server(url, log, pwa_dir)
     deadline = time.monotonic() + 30
     while True:
         if proc.poll() is not None:

@@ -278,14 +278,25 @@ def test_admin_pages_preview_and_replace_a_plate(app, admin, anonymous, as_user,
     assert "已换发新门牌" in admin.get(f"/plates/a/{code}").get_data(as_text=True)
 
 
-def test_the_field_app_goes_on_to_the_address_in_the_system(admin, anonymous, as_user, address):
+def test_a_scan_takes_field_staff_into_the_field_app_at_the_plate(app, admin, anonymous, as_user, address):
+    from app.places.addresses import door_plate_of, find_by_code
+
     code = address["room"]["object_code"]
     token = scan_png(admin, code)
+    with app.app_context():
+        plate_code = door_plate_of(find_by_code(code)).object_code
+    into_app = f"/app/#/site/{plate_code}?token={token}"
     police = as_user("police")
-    assert police.get(f"/p/{token}?via=app").headers["Location"].endswith(f"/places/a/{code}")
+    assert police.get(f"/p/{token}?via=app").headers["Location"].endswith(into_app)
     assert "/login" in anonymous.get(f"/p/{token}?via=app").headers["Location"]
-    assert "在系统中查看此地址" in as_user("grid").get(f"/p/{token}").get_data(as_text=True)
-    assert "在系统中查看此地址" not in anonymous.get(f"/p/{token}").get_data(as_text=True)
+    page = as_user("grid").get(f"/p/{token}").get_data(as_text=True)
+    assert "在系统中查看此地址" in page and into_app in page and "在采集应用中打开" in page
+    # A reviewer sees the address in the system but has nothing to collect; the public sees neither.
+    reviewer = as_user("street").get(f"/p/{token}").get_data(as_text=True)
+    assert "在系统中查看此地址" in reviewer and "在采集应用中打开" not in reviewer
+    assert as_user("street").get(f"/p/{token}?via=app").headers["Location"].endswith(f"/places/a/{code}")
+    public = anonymous.get(f"/p/{token}").get_data(as_text=True)
+    assert "在系统中查看此地址" not in public and "/app/" not in public
 
 
 def test_without_a_chinese_font_the_admin_is_told_how_to_fix_it(admin, address, monkeypatch):

@@ -1,0 +1,117 @@
+// The outbox: every submission is saved on the phone first and uploaded when the network and the
+// server allow. The page owns it (no Background Sync: it drops items after a while and cannot be
+// seen); the user sees each item's state and what failed and why.
+//
+// Upload order per item: its photos (skipped when the server has them), then the submission. The
+// server accepts a submission once by its id, so an upload cut off half way is simply sent again.
+import * as api from './api.js';
+import * as store from './store.js';
+
+export const STATES = {
+  queued: '已保存，待上传',
+  sending: '正在上传…',
+  retry: '上传失败，稍后自动重试',
+  login: '登录已过期，请重新登录后自动上传',
+  confirm: '需要确认',
+  failed: '未被接收，需要处理',
+  sent: '已上传',
+};
+const WAITING = new Set(['queued', 'sending', 'retry', 'login']);
+const FIRST_RETRY_S = 5;
+const LAST_RETRY_S = 300;
+
+export function pending(items) { return items.filter((i) => i.state !== 'sent'); }
+
+// A new submission, saved before anything is sent; the caller flushes once its draft is gone.
+export async function enqueue(body, photos, label) {
+  const item = { id: body.id, kind: body.kind, body, photos, label, state: 'queued', attempts: 0,
+    uploaded: [], error: null, nextAt: 0, createdAt: Date.now(), sentAt: null, result: null };
+  await store.putItem(item);
+  return item;
+}
+
+let running = null;
+let timer = null;
+
+// Upload what is due (everything waiting when `force`). One flush at a time in this page.
+export function flush({ force = false } = {}) {
+  running ??= run(force).finally(() => { running = null; });
+  return running;
+}
+
+async function run(force) {
+  clearTimeout(timer);
+  if (!navigator.onLine) return; // the 'online' event starts the next try
+  const items = (await store.outboxItems()).filter((i) => WAITING.has(i.state));
+  for (const item of items) {
+    if (!force && item.state !== 'sending' && item.nextAt > Date.now()) continue;
+    const stop = await send(item);
+    if (stop) break;
+  }
+  schedule();
+}
+
+// Send one item; true when the others should wait too (no network, server trouble, signed out).
+async function send(item) {
+  item.state = 'sending';
+  await store.putItem(item);
+  try {
+    for (const sha of item.photos) {
+      if (item.uploaded.includes(sha)) continue;
+      // A first try cannot have sent it; after a failure the server may already have it.
+      if (!(item.attempts > 0 && await api.hasPhoto(sha))) {
+        const photo = await store.getPhoto(sha);
+        if (!photo) throw Object.assign(new Error('照片已不在手机上，请删除这条后重新采集'), { permanent: true });
+        await api.putPhoto(sha, photo.blob);
+      }
+      item.uploaded.push(sha);
+      await store.putItem(item);
+    }
+    item.result = await api.submit(item.body);
+    Object.assign(item, { state: 'sent', sentAt: Date.now(), error: null, fields: null });
+    await store.putItem(item);
+    await store.forgetPhotos(item.photos);
+    return false;
+  } catch (e) {
+    item.attempts += 1;
+    item.error = e.message;
+    item.fields = e.fields ?? null;
+    if (e instanceof api.ApiError && e.status === 401) {
+      item.state = 'login';
+    } else if (e instanceof api.ApiError && e.transient) {
+      item.state = 'retry';
+      const backoff = Math.min(LAST_RETRY_S, FIRST_RETRY_S * 2 ** (item.attempts - 1));
+      item.nextAt = Date.now() + 1000 * Math.max(e.retryAfter || 0, backoff * (0.8 + Math.random() * 0.4));
+    } else if (e.code === 'binding.already_bound') {
+      item.state = 'confirm';
+    } else {
+      item.state = 'failed';
+    }
+    await store.putItem(item);
+    return item.state === 'retry' || item.state === 'login';
+  }
+}
+
+function schedule() {
+  store.outboxItems().then((items) => {
+    const due = items.filter((i) => i.state === 'retry').map((i) => i.nextAt);
+    if (due.length) timer = setTimeout(() => flush(), Math.max(1000, Math.min(...due) - Date.now()));
+  });
+}
+
+// A binding the server wants confirmed (the organisation is bound elsewhere): confirm and resend.
+export async function confirmMove(id) {
+  const item = await store.getItem(id);
+  item.body = { ...item.body, confirm_move: true };
+  Object.assign(item, { state: 'queued', error: null, nextAt: 0 });
+  await store.putItem(item);
+  return flush({ force: true });
+}
+
+// Signed in again: items that waited for it go now.
+export async function resumeAfterLogin() {
+  for (const item of await store.outboxItems()) {
+    if (item.state === 'login') await store.putItem({ ...item, state: 'queued', nextAt: 0 });
+  }
+  return flush({ force: true });
+}

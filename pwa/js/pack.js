@@ -1,0 +1,103 @@
+// The address pack: the door plates, buildings and units of the user's jurisdiction, kept on the
+// phone so that scanning, choosing a building and writing the address work with no network.
+// Refreshed whenever the network allows (the server answers 304 when nothing changed).
+import * as api from './api.js';
+import { distanceM } from './geo.js';
+import * as store from './store.js';
+
+let current = null;
+let index = null;
+
+export async function load() {
+  const saved = await store.getMeta('pack');
+  if (saved) use(saved);
+  return current;
+}
+
+export async function refresh() {
+  const fresh = await api.pack(current?.etag);
+  if (fresh) {
+    const saved = { etag: fresh.etag, data: fresh.data, fetchedAt: Date.now() };
+    await store.setMeta('pack', saved);
+    use(saved);
+  }
+  return current;
+}
+
+export function ready() { return Boolean(current); }
+export function fetchedAt() { return current?.fetchedAt; }
+
+function use(saved) {
+  current = saved;
+  const d = saved.data;
+  index = {
+    plates: new Map(d.door_plates.map(([code, road, number, area, lon, lat]) => [code, { code, road, number, area, lon, lat }])),
+    buildings: new Map(d.buildings.map(([code, plate, number, name, lon, lat, floors]) =>
+      [code, { code, plate, number, name, lon, lat, floors }])),
+    units: new Map(d.units.map(([code, building, number]) => [code, { code, building, number }])),
+    tokens: new Map(d.plates),
+  };
+}
+
+export function doorPlate(code) { return index?.plates.get(code) ?? null; }
+export function building(code) { return index?.buildings.get(code) ?? null; }
+
+// The door plate an object code belongs to (a door plate, building or unit of the pack), or null.
+export function plateOf(code) {
+  if (!index) return null;
+  if (index.plates.has(code)) return index.plates.get(code);
+  const b = index.buildings.get(code) ?? index.buildings.get(index.units.get(code)?.building);
+  return b ? index.plates.get(b.plate) : null;
+}
+
+export function codeForToken(token) { return index?.tokens.get(token) ?? null; }
+
+export function buildingsOf(plateCode) {
+  return [...(index?.buildings.values() ?? [])].filter((b) => b.plate === plateCode);
+}
+
+export function unitsOf(buildingCode) {
+  return [...(index?.units.values() ?? [])].filter((u) => u.building === buildingCode)
+    .sort((a, b) => a.number.localeCompare(b.number, 'zh', { numeric: true }));
+}
+
+export function nearby(position, limit = 8) {
+  return [...(index?.buildings.values() ?? [])]
+    .map((b) => ({ building: b, distance: distanceM(position.lon, position.lat, b.lon, b.lat) }))
+    .sort((a, b) => a.distance - b.distance).slice(0, limit);
+}
+
+// Door plates whose address contains the text ("人民路12", "12号"), best first.
+export function search(text, limit = 20) {
+  const q = text.replace(/\s/g, '').replace(/号$/, '');
+  if (!q || !index) return [];
+  if (/^\d{21}$/.test(q)) return plateOf(q) ? [plateOf(q)] : [];
+  return [...index.plates.values()].filter((p) => `${p.road}${p.number}号`.includes(q))
+    .sort((a, b) => a.road.length - b.road.length || a.number.localeCompare(b.number, 'zh', { numeric: true }))
+    .slice(0, limit);
+}
+
+// The standard address text, as the server writes it (app/places/addresses.py).
+export function addressText(plate, { building = null, unit = null, room = null } = {}) {
+  let text = `${current.data.prefixes[plate.area] ?? ''}${plate.road}${plate.number}号`;
+  if (building?.number) text += `${building.number}栋`;
+  if (unit) text += `${unit}单元`;
+  if (room) text += `${room}室`;
+  return text;
+}
+
+export function buildingLabel(b) {
+  const plate = index.plates.get(b.plate);
+  const where = plate ? `${plate.road}${plate.number}号` : '';
+  return `${where}${b.number ? `${b.number}栋` : ''}${b.name ? `（${b.name}）` : ''}`;
+}
+
+// {catering: '餐饮', …}: the server's list, so the two never disagree.
+export function businessKinds() { return current?.data.business_kinds ?? {}; }
+
+export function shopsAt(plateCode) { return (current?.data.shops ?? []).filter((s) => s.door_plate === plateCode); }
+
+export function organisationsAt(plateCode) {
+  return (current?.data.organisations ?? []).filter((o) => o[3] === plateCode)
+    .map(([code, name, creditCode, plate, address]) => ({ code, name, creditCode, plate, address }));
+}

@@ -1,0 +1,30 @@
+// A storefront photo as the server wants it: upright, at most 2048 px on the long side, JPEG, and
+// with no EXIF at all (drawing it on a canvas leaves the location and the camera data behind).
+// The browser turns an <img> upright by its EXIF orientation before drawing it.
+const MAX_PX = 2048;
+
+export async function prepare(file) {
+  const url = URL.createObjectURL(file);
+  try {
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    const scale = Math.min(1, MAX_PX / Math.max(img.naturalWidth, img.naturalHeight));
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.round(img.naturalWidth * scale);
+    canvas.height = Math.round(img.naturalHeight * scale);
+    canvas.getContext('2d').drawImage(img, 0, 0, canvas.width, canvas.height);
+    const blob = await new Promise((resolve, reject) =>
+      canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('无法处理这张照片'))), 'image/jpeg', 0.85));
+    return { blob, sha: await sha256(blob), width: canvas.width, height: canvas.height };
+  } catch (e) {
+    throw new Error(`无法读取这张照片，请重新拍摄（${e.message}）`);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+export async function sha256(blob) {
+  const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}

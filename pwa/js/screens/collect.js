@@ -1,0 +1,198 @@
+// Steps 2-5 of "two scans, five steps": photograph the storefront, choose the building, fill in the
+// address, submit. The draft is saved on the phone at every change, so the camera app (which can
+// make the phone close this page) or a restart loses nothing: the app reopens at the same step.
+import * as outbox from '../outbox.js';
+import * as pack from '../pack.js';
+import { distanceM, formatDistance, locate, POOR_ACCURACY_M } from '../geo.js';
+import { prepare } from '../photo.js';
+import * as store from '../store.js';
+import { field, go, h, show } from '../ui.js';
+
+const STEPS = ['photo', 'building', 'address', 'confirm'];
+const MAX_PHOTOS = 5;
+const ROOM = /^[0-9A-Za-z-]{1,16}$/;
+
+export async function render() {
+  const draft = await store.getDraft();
+  if (!draft) {
+    go('#/');
+    return;
+  }
+  const plate = pack.plateOf(draft.plate);
+  if (!plate) {
+    show(h('p', { class: 'error' }, '这份草稿的门牌已不在地址包中，请重新扫码'),
+      h('button', { class: 'danger', onclick: async () => { await store.dropDraft(); go('#/scan'); } }, '放弃草稿'));
+    return;
+  }
+  if (!draft.position) locateInto(draft);
+  const screens = { photo: photoStep, building: buildingStep, address: addressStep, confirm: confirmStep };
+  return screens[draft.step](draft, plate);
+}
+
+async function save(draft, changes = {}) {
+  Object.assign(draft, changes);
+  await store.saveDraft(draft);
+}
+
+async function next(draft, step) {
+  await save(draft, { step });
+  render();
+}
+
+function locateInto(draft) {
+  locate().then(async (position) => {
+    const fresh = await store.getDraft();
+    if (fresh?.id === draft.id && !fresh.position) {
+      draft.position = position.error ? null : position;
+      draft.positionError = position.error ?? null;
+      await store.saveDraft({ ...fresh, position: draft.position, positionError: draft.positionError });
+      if (fresh.step === 'building') render();
+    }
+  });
+}
+
+function header(draft, plate, title) {
+  const done = STEPS.indexOf(draft.step) + 1;
+  return [
+    h('div', { class: 'steps', 'aria-label': `第 ${done + 1} 步，共 5 步` },
+      [0, 1, 2, 3, 4].map((i) => h('span', { class: i <= done ? 'done' : '' }))),
+    h('h1', {}, title),
+    h('p', { class: 'muted' }, pack.addressText(plate)),
+  ];
+}
+
+function back(draft, step) {
+  return h('button', { class: 'secondary', onclick: () => next(draft, step) }, '上一步');
+}
+
+async function photoStep(draft, plate) {
+  const previews = h('div', { id: 'photos' });
+  for (const sha of draft.photos) {
+    const photo = await store.getPhoto(sha);
+    if (photo) previews.append(h('img', { class: 'photo-preview', src: URL.createObjectURL(photo.blob), alt: '门头照' }));
+  }
+  const status = h('p', { class: 'muted', 'aria-live': 'polite' });
+  const input = h('input', { type: 'file', accept: 'image/*', capture: 'environment', id: 'photo-input', name: 'photo' });
+  input.addEventListener('change', async () => {
+    const file = input.files[0];
+    if (!file) return;
+    status.textContent = '正在处理照片…';
+    try {
+      const photo = await prepare(file);
+      await store.savePhoto(photo.sha, photo.blob);
+      await save(draft, { photos: [...new Set([...draft.photos, photo.sha])].slice(0, MAX_PHOTOS) });
+      render();
+    } catch (e) {
+      status.textContent = e.message;
+      status.className = 'error';
+    }
+  });
+  const more = draft.photos.length > 0;
+  show(...header(draft, plate, '拍门头照'),
+    h('p', {}, '拍下店铺门头，招牌文字要清楚。照片会压缩，并去掉其中的位置信息。'),
+    previews,
+    draft.photos.length < MAX_PHOTOS && h('label', { class: `button file-button ${more ? 'secondary' : ''}`, for: 'photo-input' },
+      more ? '再拍一张' : '拍照', input),
+    status,
+    more && h('button', { id: 'next', onclick: () => next(draft, 'building') }, '下一步：选择楼栋'),
+    h('button', { class: 'danger', onclick: async () => {
+      if (confirm('放弃这次采集？已拍的照片也会删除。')) {
+        await store.dropDraft();
+        await store.forgetPhotos(draft.photos);
+        go('#/');
+      }
+    } }, '放弃'));
+}
+
+function buildingStep(draft, plate) {
+  const choose = (b) => next(Object.assign(draft, { building: b.code, unit: null }), 'address');
+  const row = (b, note) => h('li', {}, h('button', { class: 'pick', 'data-building': b.code, onclick: () => choose(b) },
+    h('span', {}, pack.buildingLabel(b)), h('span', { class: 'dist' }, note)));
+  const own = pack.buildingsOf(plate.code);
+  const position = draft.position;
+  const precise = position && position.accuracy_m <= POOR_ACCURACY_M;
+  const near = precise ? pack.nearby(position).filter((n) => n.building.plate !== plate.code || own.length === 1) : [];
+  const results = h('ul', { class: 'list', id: 'building-results' });
+  const search = h('input', { id: 'building-search', name: 'building-search', placeholder: '搜索：路名、门牌号、楼名' });
+  search.addEventListener('input', () => {
+    results.replaceChildren(...pack.search(search.value, 5).flatMap((p) => pack.buildingsOf(p.code)).slice(0, 12)
+      .map((b) => row(b, '')));
+  });
+  const located = position
+    ? `已定位（精度约 ±${Math.round(position.accuracy_m)} 米）${precise ? '' : '：精度较差，请从本门牌的楼栋中选择或搜索'}`
+    : (draft.positionError || '正在定位…（也可直接从本门牌的楼栋中选择）');
+  show(...header(draft, plate, '选择楼栋'),
+    h('p', { class: 'muted', id: 'position' }, located),
+    h('h2', {}, '本门牌的楼栋'),
+    h('ul', { class: 'list', id: 'own-buildings' }, own.map((b) => row(b, precise
+      ? formatDistance(distanceM(position.lon, position.lat, b.lon, b.lat)) : '本门牌'))),
+    near.length > 0 && h('h2', {}, '附近的楼栋（由近到远）'),
+    near.length > 0 && h('ul', { class: 'list', id: 'nearby' }, near.map((n) => row(n.building, formatDistance(n.distance)))),
+    h('label', { for: 'building-search' }, '都不是？搜索'), search, results,
+    back(draft, 'photo'));
+}
+
+function addressStep(draft, plate) {
+  const building = pack.building(draft.building);
+  const units = pack.unitsOf(building.code);
+  const kinds = pack.businessKinds();
+  const unit = h('select', { name: 'unit' }, h('option', { value: '' }, '不在单元内（如临街底商）'),
+    units.map((u) => h('option', { value: u.number, selected: draft.unit === u.number }, `${u.number}单元`)));
+  const floor = h('input', { name: 'floor', type: 'number', inputmode: 'numeric', value: draft.floor ?? '1', min: -5, max: 200 });
+  const room = h('input', { name: 'room', value: draft.room ?? '', autocomplete: 'off', placeholder: '如 101、A-3' });
+  const shopName = h('input', { name: 'shop_name', value: draft.shopName ?? '', autocomplete: 'off', placeholder: '招牌上的店名' });
+  const kind = h('select', { name: 'business_kind' }, h('option', { value: '' }, '请选择'),
+    Object.entries(kinds).map(([k, label]) => h('option', { value: k, selected: draft.businessKind === k }, label)));
+  const fields = [
+    units.length > 0 && field('单元', unit),
+    field('楼层', floor, (v) => (/^-?\d+$/.test(v) && +v >= -5 && +v <= 200 ? null : '楼层应为 -5 到 200 之间的整数（地下填负数）')),
+    field('室号 / 铺位号', room, (v) => (ROOM.test(v.trim()) ? null : '室号只能是 1-16 位数字、字母或“-”，如 101、A-3')),
+    field('店名', shopName, (v) => (v.trim().length >= 2 && v.trim().length <= 64 ? null : '店名应为 2–64 个字')),
+    field('经营类别', kind, (v) => (v ? null : '请选择经营类别')),
+  ].filter(Boolean);
+  const preview = h('div', { class: 'address', id: 'address-preview' });
+  const update = () => {
+    preview.textContent = pack.addressText(plate, { building, unit: unit.value || null, room: room.value.trim() || '□' });
+    save(draft, { unit: unit.value || null, floor: floor.value, room: room.value.trim(), shopName: shopName.value.trim(),
+      businessKind: kind.value });
+  };
+  for (const input of [unit, floor, room, shopName, kind]) input.addEventListener('input', update);
+  update();
+  show(...header(draft, plate, '填写地址'),
+    h('p', { class: 'muted' }, `楼栋：${pack.buildingLabel(building)}`),
+    ...fields.map((f) => f.el),
+    h('div', { class: 'card' }, h('p', { class: 'muted' }, '将保存为：'), preview),
+    h('button', { id: 'next', onclick: () => {
+      const ok = fields.map((f) => f.validate()).every(Boolean);
+      if (ok) next(draft, 'confirm');
+      else document.querySelector('[aria-invalid="true"]')?.focus();
+    } }, '下一步：核对并提交'),
+    back(draft, 'building'));
+}
+
+async function confirmStep(draft, plate) {
+  const building = pack.building(draft.building);
+  const text = pack.addressText(plate, { building, unit: draft.unit, room: draft.room });
+  const photos = await Promise.all(draft.photos.map((sha) => store.getPhoto(sha)));
+  const kindLabel = pack.businessKinds()[draft.businessKind];
+  show(...header(draft, plate, '核对并提交'),
+    photos.filter(Boolean).map((p) => h('img', { class: 'photo-preview', src: URL.createObjectURL(p.blob), alt: '门头照' })),
+    h('div', { class: 'card' },
+      h('p', {}, h('b', {}, draft.shopName), ` · ${kindLabel}`),
+      h('div', { class: 'address', id: 'final-address' }, text),
+      h('p', { class: 'muted' }, `${draft.floor} 层 · ${draft.position ? `定位 ±${Math.round(draft.position.accuracy_m)} 米` : '未定位'}`)),
+    h('button', { id: 'submit', onclick: async (e) => {
+      e.target.disabled = true;
+      const body = {
+        id: draft.id, kind: 'shop', building_code: building.code, unit: draft.unit || null,
+        floor: Number(draft.floor), room: draft.room, shop_name: draft.shopName, business_kind: draft.businessKind,
+        photos: draft.photos, captured_at: new Date(draft.createdAt).toISOString(), position: draft.position,
+        plate_token: draft.token || null,
+      };
+      await outbox.enqueue(body, draft.photos, { title: draft.shopName, address: text });
+      await store.dropDraft();
+      outbox.flush();
+      go(`#/item/${draft.id}`);
+    } }, '提交'),
+    back(draft, 'address'));
+}

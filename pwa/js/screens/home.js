@@ -1,0 +1,39 @@
+// Start: who is signed in, the big scan button, a draft to continue, and the address pack.
+import * as api from '../api.js';
+import * as outbox from '../outbox.js';
+import * as pack from '../pack.js';
+import { app, refreshPack } from '../state.js';
+import * as store from '../store.js';
+import { h, show, when } from '../ui.js';
+
+export async function render() {
+  if (!app.user) {
+    show(h('h1', {}, '一标三实采集'),
+      h('p', {}, navigator.onLine ? '请先登录（使用系统账号）。' : '当前离线，且本机还没有登录过：请联网后登录。'),
+      h('a', { class: 'button', href: api.loginUrl('/app/'), id: 'login' }, '登录'));
+    return;
+  }
+  const [draft, items] = await Promise.all([store.getDraft(), store.outboxItems()]);
+  const waiting = outbox.pending(items).length;
+  const data = pack.ready() ? (await pack.load()).data : null;
+  show(
+    h('h1', {}, `${app.user.display_name || app.user.username}，您好`),
+    h('p', { class: 'muted' }, app.user.role_label),
+    h('a', { class: 'button', href: '#/scan', id: 'start-scan' }, '扫门牌二维码'),
+    draft && h('a', { class: 'button secondary', href: '#/collect', id: 'resume' }, '继续未完成的采集'),
+    h('a', { class: 'button secondary', href: '#/outbox' }, waiting ? `待上传 ${waiting} 条` : '待上传（无）'),
+    h('div', { class: 'card' },
+      h('b', {}, '离线地址包'),
+      h('p', { class: 'muted', id: 'pack-status' }, data
+        ? `${data.door_plates.length} 个门牌、${data.buildings.length} 栋楼，更新于 ${when(pack.fetchedAt())}`
+        : '尚未下载：联网后自动下载，下载后可离线扫码采集'),
+      app.packError && h('p', { class: 'error' }, app.packError),
+      h('button', { class: 'secondary', onclick: async (e) => {
+        e.target.disabled = true;
+        e.target.textContent = '正在更新…';
+        await refreshPack();
+        render();
+      } }, '更新地址包')),
+    h('p', { class: 'version', id: 'version' }, `版本 ${app.version ?? '—'}`),
+  );
+}

@@ -1,0 +1,24 @@
+// What became of one submission: saved on the phone, uploading, uploaded, or what to do about it.
+import * as outbox from '../outbox.js';
+import * as store from '../store.js';
+import { h, show } from '../ui.js';
+
+export async function render([id]) {
+  const draw = async () => {
+    const item = await store.getItem(id);
+    if (!item) return show(h('p', {}, '这条记录已删除'), h('a', { class: 'button', href: '#/outbox' }, '待上传列表'));
+    const sent = item.state === 'sent';
+    show(
+      h('div', { class: `status-big ${sent ? 'sent' : ''}`, id: 'item-state', 'data-state': item.state },
+        sent ? '已上传' : item.state === 'queued' || item.state === 'retry' || item.state === 'sending'
+          ? '已保存，待上传' : outbox.STATES[item.state]),
+      h('p', { class: 'muted' }, sent ? '服务器已收到，进入审核。' : '已保存在本机，有网络时自动上传；关闭应用也不会丢失。'),
+      item.error && !sent && h('p', { class: 'error' }, item.error),
+      h('div', { class: 'card' }, h('b', {}, item.label.title), h('div', { class: 'address' }, item.label.address)),
+      h('a', { class: 'button', href: '#/scan', id: 'scan-next' }, '继续扫码'),
+      h('a', { class: 'button secondary', href: '#/outbox' }, '查看待上传'),
+    );
+  };
+  await draw();
+  return store.onChange(draw);
+}

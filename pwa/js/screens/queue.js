@@ -1,0 +1,37 @@
+// The outbox as the user sees it: every item with its state, what failed and why, and what to do.
+import * as api from '../api.js';
+import * as outbox from '../outbox.js';
+import * as store from '../store.js';
+import { h, show, when } from '../ui.js';
+
+export async function render() {
+  let drawn = null;
+  const draw = async () => {
+    const items = (await store.outboxItems()).reverse();
+    const signature = JSON.stringify(items.map((i) => [i.id, i.state, i.attempts, i.error]));
+    if (signature === drawn) return; // nothing the user would see changed: leave the page still
+    drawn = signature;
+    const waiting = outbox.pending(items);
+    const needLogin = items.some((i) => i.state === 'login');
+    show(
+      h('h1', {}, '待上传'),
+      h('p', { class: 'muted', id: 'outbox-summary' }, waiting.length ? `${waiting.length} 条未上传` : '全部已上传'),
+      needLogin && h('a', { class: 'button', href: api.loginUrl('/app/#/outbox') }, '重新登录后上传'),
+      waiting.length > 0 && h('button', { id: 'upload', onclick: () => outbox.flush({ force: true }) }, '立即上传'),
+      h('ul', { class: 'list', id: 'outbox' }, items.map((item) => h('li', { class: 'item', 'data-id': item.id, 'data-state': item.state },
+        h('b', {}, item.label.title), ' ', h('span', { class: `chip ${item.state}` }, outbox.STATES[item.state]),
+        h('div', { class: 'muted' }, item.label.address),
+        h('div', { class: 'muted' }, `保存于 ${when(item.createdAt)}${item.sentAt ? ` · 上传于 ${when(item.sentAt)}` : ''}`
+          + `${item.attempts && item.state !== 'sent' ? ` · 已尝试 ${item.attempts} 次` : ''}`),
+        item.error && item.state !== 'sent' && h('p', { class: 'error' }, item.error),
+        item.fields && item.state !== 'sent' && h('ul', { class: 'error' },
+          Object.entries(item.fields).map(([f, m]) => h('li', {}, `${f}：${m}`))),
+        item.state === 'confirm' && h('button', { class: 'small', onclick: () => outbox.confirmMove(item.id) }, '确认迁移并上传'),
+        (item.state === 'failed' || item.state === 'confirm') && h('button', { class: 'small danger', onclick: async () => {
+          if (confirm('删除这条记录？删除后无法恢复。')) await store.deleteItem(item.id);
+        } }, '删除')))),
+    );
+  };
+  await draw();
+  return store.onChange(draw);
+}

@@ -1,0 +1,50 @@
+// A scanned door plate: its address and buildings, the shops collected here that wait for their
+// organisation, the organisations bound here, and what this user can do next.
+import * as pack from '../pack.js';
+import { app, can } from '../state.js';
+import * as store from '../store.js';
+import { go, h, show, uuid } from '../ui.js';
+
+export async function render([code], query) {
+  const plate = pack.plateOf(code);
+  if (!plate) {
+    show(h('h1', {}, '未找到门牌'), h('p', {}, `地址包中没有编码 ${code}：它不在您的辖区内，或地址包需要联网更新。`),
+      h('a', { class: 'button', href: '#/scan' }, '重新扫码'));
+    return;
+  }
+  const token = query.get('token') || null;
+  const local = (await store.outboxItems()).filter((i) => i.kind === 'shop' && i.state !== 'sent'
+    && pack.building(i.body.building_code)?.plate === plate.code);
+  const shops = [...pack.shopsAt(plate.code),
+    ...local.map((i) => ({ id: i.id, name: i.body.shop_name, address_text: i.label.address, room_code: null, status_label: '本机待上传' }))];
+  const bindingsSent = new Set((await store.outboxItems()).filter((i) => i.kind === 'binding').map((i) => i.body.shop));
+  const organisations = pack.organisationsAt(plate.code);
+  const buildings = pack.buildingsOf(plate.code);
+  show(
+    h('h1', {}, '门牌地址'),
+    h('div', { class: 'card' }, h('div', { class: 'address', id: 'plate-address' }, pack.addressText(plate)),
+      h('p', { class: 'muted' }, `${buildings.length} 栋楼 · 编码 ${plate.code}`)),
+    can('collect.submit') && h('button', { id: 'collect', onclick: () => startCollecting(plate, token) }, '采集门店（拍门头照）'),
+    h('h2', {}, '待绑定的门店'),
+    shops.length ? h('ul', { class: 'list', id: 'shops' }, shops.map((s) => h('li', { class: 'item' },
+      h('b', {}, s.name), ' ', h('span', { class: 'chip' }, s.status_label),
+      h('div', { class: 'muted' }, s.address_text),
+      bindingsSent.has(s.id) ? h('p', { class: 'ok' }, '已提交绑定')
+        : can('actuals.write') && h('button', { class: 'small', 'data-shop': s.id,
+          onclick: () => go(`#/bind/${plate.code}?shop=${s.id}&token=${token ?? ''}`) }, '绑定单位'))))
+      : h('p', { class: 'muted' }, '这个门牌下没有待绑定的门店'),
+    h('h2', {}, '已绑定的单位'),
+    organisations.length ? h('ul', { class: 'list', id: 'organisations' }, organisations.map((o) => h('li', { class: 'item' },
+      h('b', {}, o.name), h('div', { class: 'muted' }, o.creditCode ?? '无统一社会信用代码'))))
+      : h('p', { class: 'muted' }, '暂无'),
+    can('actuals.write') && h('button', { class: 'secondary', onclick: () => go(`#/bind/${plate.code}?token=${token ?? ''}`) },
+      '按信用代码绑定其他单位'),
+  );
+  if (!app.user) go('#/');
+}
+
+async function startCollecting(plate, token) {
+  await store.saveDraft({ id: uuid(), plate: plate.code, token, step: 'photo', photos: [], createdAt: Date.now(),
+    building: null, unit: null, floor: '1', room: '', shopName: '', businessKind: '', position: null });
+  go('#/collect');
+}

@@ -1,0 +1,66 @@
+// Everything the phone keeps: the outbox (submissions waiting to upload, photos as binary), the
+// draft being filled in, and small values (user, address pack, inbox). IndexedDB survives the app
+// being closed, the phone restarting and app updates; stores are only ever added, never dropped.
+import { openDB } from '../vendor/idb/index.js';
+
+const DB_NAME = 'yibiao-field';
+const DB_VERSION = 1;
+
+let dbPromise = null;
+
+export function db() {
+  dbPromise ??= openDB(DB_NAME, DB_VERSION, {
+    upgrade(database) {
+      if (!database.objectStoreNames.contains('outbox')) {
+        database.createObjectStore('outbox', { keyPath: 'id' }).createIndex('createdAt', 'createdAt');
+      }
+      if (!database.objectStoreNames.contains('photos')) database.createObjectStore('photos', { keyPath: 'sha' });
+      if (!database.objectStoreNames.contains('drafts')) database.createObjectStore('drafts', { keyPath: 'key' });
+      if (!database.objectStoreNames.contains('meta')) database.createObjectStore('meta');
+    },
+  });
+  return dbPromise;
+}
+
+export async function getMeta(key) { return (await db()).get('meta', key); }
+export async function setMeta(key, value) { return (await db()).put('meta', value, key); }
+
+export async function savePhoto(sha, blob) { return (await db()).put('photos', { sha, blob }); }
+export async function getPhoto(sha) { return (await db()).get('photos', sha); }
+
+export async function getDraft() { return (await db()).get('drafts', 'current'); }
+export async function saveDraft(draft) { return (await db()).put('drafts', { ...draft, key: 'current', savedAt: Date.now() }); }
+export async function dropDraft() { return (await db()).delete('drafts', 'current'); }
+
+export async function outboxItems() { return (await db()).getAllFromIndex('outbox', 'createdAt'); }
+export async function getItem(id) { return (await db()).get('outbox', id); }
+export async function putItem(item) {
+  await (await db()).put('outbox', item);
+  changed();
+}
+
+export async function deleteItem(id) {
+  const database = await db();
+  const item = await database.get('outbox', id);
+  await database.delete('outbox', id);
+  if (item) await forgetPhotos(item.photos);
+  changed();
+}
+
+// Photos nobody waits for any more (their item is sent or deleted, no draft shows them).
+export async function forgetPhotos(shas) {
+  const database = await db();
+  const [items, draft] = await Promise.all([database.getAll('outbox'), getDraft()]);
+  const needed = new Set([...(draft?.photos ?? []), ...items.filter((i) => i.state !== 'sent').flatMap((i) => i.photos)]);
+  for (const sha of shas) if (!needed.has(sha)) await database.delete('photos', sha);
+}
+
+// Screens listen for outbox changes, in this tab and in others.
+const channel = 'BroadcastChannel' in self ? new BroadcastChannel('yibiao-outbox') : null;
+const listeners = new Set();
+export function onChange(fn) { listeners.add(fn); return () => listeners.delete(fn); }
+function changed() {
+  for (const fn of listeners) fn();
+  channel?.postMessage('changed');
+}
+if (channel) channel.onmessage = () => { for (const fn of listeners) fn(); };

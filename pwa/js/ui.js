@@ -1,0 +1,52 @@
+// Small DOM helpers: build elements without innerHTML (names and addresses are user text).
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+    else if (key === 'class') el.className = value;
+    else if (value === true) el.setAttribute(key, '');
+    else el.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined && child !== false) el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+export function show(...children) {
+  const view = document.getElementById('view');
+  view.replaceChildren(...children.flat().filter(Boolean));
+  window.scrollTo(0, 0);
+  return view;
+}
+
+export function go(hash) { location.hash = hash; }
+
+// A labelled input with a place for its error message; `check(value)` returns the message or null.
+export function field(label, input, check) {
+  const error = h('p', { class: 'error', 'aria-live': 'polite', id: `${input.name}-error` });
+  input.setAttribute('aria-describedby', error.id);
+  const validate = () => {
+    const message = check ? check(input.value) : null;
+    error.textContent = message || '';
+    input.setAttribute('aria-invalid', message ? 'true' : 'false');
+    return !message;
+  };
+  input.addEventListener('input', validate);
+  input.addEventListener('blur', validate);
+  return { el: h('div', {}, h('label', { for: input.id || (input.id = `f-${input.name}`) }, label), input, error), validate, error };
+}
+
+export function uuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const x = [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+export function when(ms) {
+  return ms ? new Date(ms).toLocaleString('zh-CN', { hour12: false, month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }) : '';
+}

@@ -1,0 +1,356 @@
+"""The field app on a phone, as officers use it in the street: the camera pointed at a real rendered
+door plate, the storefront photographed, the building picked from nearby ones, the address filled in
+and submitted; then the grid worker binds the business. Also with no network from scan to submit,
+with a failing server, across an app update and a lost session: nothing is lost, nothing arrives twice.
+"""
+from __future__ import annotations
+
+import io
+import re
+import uuid
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from tests.e2e.fakecam import plate_y4m
+from tests.factories import credit_code_for, unique
+
+pytestmark = pytest.mark.e2e
+
+PHONE = {"viewport": {"width": 360, "height": 640}, "is_mobile": True, "has_touch": True, "locale": "zh-CN",
+         "device_scale_factor": 2}
+CAMERA_ARGS = ["--no-sandbox", "--disable-background-networking", "--use-fake-ui-for-media-stream",
+               "--use-fake-device-for-media-stream"]
+
+
+@pytest.fixture(scope="module")
+def plate(app, demo, places, tmp_path_factory) -> dict:
+    """The door plate of a building in the grid worker's grid (inside the police township too), its
+    plate rendered by the server as it is printed, and a camera video showing it."""
+    from app.extensions import db
+    from app.places.addresses import address_text, find_by_code
+
+    from tests.client import Client
+
+    admin = Client(app.test_client()).sign_in("admin", demo["users"]["admin"]["password"])
+    png = admin.get(f"/api/v1/addresses/{places['grid']['plate']}/plate.png?width_px=620")
+    assert png.status_code == 200
+    folder = tmp_path_factory.mktemp("camera")
+    (folder / "plate.png").write_bytes(png.data)
+    with app.app_context():
+        door = find_by_code(places["grid"]["plate"])
+        building = find_by_code(places["grid"]["building"])
+        found = {"code": door.object_code, "text": address_text(door), "building": building.object_code,
+                 "building_parts": building.parts, "area_id": building.area_id,
+                 "lon": building.lon, "lat": building.lat,
+                 "video": plate_y4m(folder / "plate.png", folder / "plate.y4m")}
+        db.session.remove()
+    return found
+
+
+@pytest.fixture(scope="module")
+def camera_browser(playwright_instance, plate):
+    from tests.e2e.conftest import CHROMIUM
+
+    browser = playwright_instance.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True,
+        args=[*CAMERA_ARGS, f"--use-file-for-fake-video-capture={plate['video']}"])
+    yield browser
+    browser.close()
+
+
+@pytest.fixture()
+def phone(camera_browser, server, plate, _signed_in_states):
+    """phone(user) -> a page of the field app on a phone held ~20 m from the plate's building."""
+    contexts = []
+
+    def make(user: str):
+        context = camera_browser.new_context(
+            base_url=server.url, storage_state=_signed_in_states(user), permissions=["camera", "geolocation"],
+            geolocation={"latitude": plate["lat"] + 0.00018, "longitude": plate["lon"], "accuracy": 12}, **PHONE)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.requests = []
+        context.on("request", lambda r: page.requests.append(r.url))
+        page.errors = []
+        page.on("pageerror", lambda e: page.errors.append(str(e)))
+        open_app(page)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def storefront(tmp_path_factory) -> str:
+    """A camera photo as phones save it: 3000×2000 landscape pixels with EXIF saying "turn it 90°"
+    (so it shows portrait), and the position where it was taken."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x8825] = {1: "N", 2: (32.0, 2.0, 3.0), 3: "E", 4: (112.0, 8.0, 9.0)}
+    image = Image.new("RGB", (3000, 2000), (190, 70, 40))
+    image.paste((20, 20, 200), (0, 0, 3000, 400))  # a blue sign along the long top edge
+    path = tmp_path_factory.mktemp("photos") / "storefront.jpg"
+    image.save(path, "JPEG", quality=90, exif=exif)
+    return str(path)
+
+
+def open_app(page):
+    page.goto("/app/")
+    expect(page.locator("#pack-status")).to_contain_text("个门牌")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    expect(page.locator("#version")).to_have_text(re.compile(r"^版本 [0-9a-f]{12}$"))
+
+
+def scan(page, plate):
+    page.click("#start-scan, #scan-next")  # from the start screen, or after the last submission
+    expect(page.locator("#plate-address")).to_have_text(plate["text"])
+
+
+def photograph(page, storefront):
+    page.click("#collect")
+    page.set_input_files("#photo-input", storefront)
+    expect(page.locator("#photos img")).to_have_count(1)
+
+
+def fill_in(page, plate, shop_name: str, room: str) -> str:
+    """Steps 3 and 4: the building (nearest first, with distances), then the address; returns the
+    address text the app shows as it will be stored."""
+    page.click("#next")
+    expect(page.locator("#position")).to_contain_text("已定位")
+    own = page.locator(f"#own-buildings [data-building='{plate['building']}']")
+    expect(own.locator(".dist")).to_have_text(re.compile(r"^\d+ 米$"))
+    distances = [float(d.split()[0]) for d in page.locator("#nearby .dist").all_inner_texts()
+                 if d.endswith(" 米")]
+    assert distances == sorted(distances)
+    own.click()
+    page.fill("[name=room]", "1 01")
+    expect(page.locator("#room-error")).to_contain_text("室号只能是")
+    page.fill("[name=room]", room)
+    expect(page.locator("#room-error")).to_have_text("")
+    page.fill("[name=shop_name]", shop_name)
+    page.select_option("[name=business_kind]", "catering")
+    text = page.locator("#address-preview").inner_text()
+    page.click("#next")
+    expect(page.locator("#final-address")).to_have_text(text)
+    return text
+
+
+def submit(page) -> str:
+    page.click("#submit")
+    page.wait_for_url(re.compile(r"#/item/"))
+    return page.url.split("#/item/")[1]
+
+
+def upload_now(page):
+    """Press 立即上传 if it is still there: the app may have started the upload by itself already."""
+    page.evaluate("document.getElementById('upload')?.click()")
+
+
+def submissions(app, client_id: str) -> list:
+    from app.collect.models import Submission
+    from app.extensions import db
+
+    with app.app_context():
+        found = db.session.scalars(select(Submission).where(Submission.client_id == client_id)).all()
+        rows = [{"kind": s.kind, "status": s.status, "address_text": s.address_text, "data": s.data,
+                 "photos": s.photo_hashes, "lon": s.lon} for s in found]
+        db.session.remove()
+    return rows
+
+
+def stored_photo(app, sha: str) -> Image.Image:
+    from app.collect.storage import PhotoStore
+
+    return Image.open(io.BytesIO(PhotoStore(app.config["PHOTO_STORAGE_ROOT"]).read(sha)))
+
+
+def test_police_collects_a_shop_and_the_grid_worker_binds_it(app, phone, plate, storefront, screenshot, server):
+    police = phone("police")
+    screenshot(police, "field-home-phone")
+    scan(police, plate)
+    screenshot(police, "field-plate-phone")
+    photograph(police, storefront)
+    shop_name, room = unique("老王面馆"), unique("1")
+    text = fill_in(police, plate, shop_name, room)
+    assert text.endswith(f"{plate['building_parts']['road']}{plate['building_parts']['number']}号"
+                         + (f"{plate['building_parts']['building']}栋" if plate["building_parts"]["building"] else "")
+                         + f"{room}室")
+    screenshot(police, "field-confirm-phone")
+    client_id = submit(police)
+    expect(police.locator("#item-state")).to_have_text("已上传")
+    screenshot(police, "field-sent-phone")
+    [row] = submissions(app, client_id)
+    assert row["kind"] == "shop" and row["status"] == "submitted" and row["address_text"] == text
+    assert row["data"]["shop_name"] == shop_name and row["lon"] is not None
+    photo = stored_photo(app, row["photos"][0])
+    assert photo.format == "JPEG" and photo.size == (1365, 2048)  # upright, at most 2048 px
+    assert not photo.getexif()  # no location, no camera data
+    assert photo.getpixel((1300, 1000))[2] > 150  # the blue sign is now along the right-hand side
+
+    grid = phone("grid")
+    scan(grid, plate)
+    shop = grid.locator(f"[data-shop='{client_id}']")
+    expect(shop).to_be_visible()
+    shop.click()
+    code = credit_code_for("92")
+    grid.fill("[name=credit_code]", code[:17] + ("0" if code[17] != "0" else "1"))
+    expect(grid.locator("#credit_code-error")).to_contain_text(f"第18位应为“{code[17]}”")
+    grid.fill("[name=credit_code]", code.lower())
+    expect(grid.locator("#credit_code-error")).to_have_text("")
+    expect(grid.locator("[name=credit_code]")).to_have_value(code)  # shown as printed on the licence
+    expect(grid.locator("[name=name]")).to_have_value(shop_name)
+    screenshot(grid, "field-bind-phone")
+    grid.click("#bind")
+    expect(grid.locator("#item-state")).to_have_text("已上传")
+    from app.actuals.models import Organisation
+    from app.extensions import db
+
+    with app.app_context():
+        org = db.session.scalar(select(Organisation).where(Organisation.credit_code == code))
+        assert org.name == shop_name and org.kind == "individual"
+        assert org.active_binding.door_plate.object_code == plate["code"]
+        db.session.remove()
+    assert not police.errors and not grid.errors
+    for page in (police, grid):  # nothing fetched from anywhere else: no CDN, no map tiles
+        assert [u for u in page.requests if not u.startswith(server.url + "/") and not u.startswith(("data:", "blob:"))] == []
+    assert any(u.endswith("/zxing_reader.wasm") for u in police.requests)  # Chromium here decodes with the wasm
+
+
+def test_offline_from_scan_to_submit_then_online_arrives_exactly_once(app, phone, plate, storefront, screenshot):
+    police = phone("police")
+    police.context.set_offline(True)
+    police.reload()  # the app opens with no network at all
+    expect(police.locator("#net")).to_have_text("离线")
+    scan(police, plate)
+    photograph(police, storefront)
+    police.reload()  # the phone closed the page while the camera app was open
+    expect(police.locator("#photos img")).to_have_count(1)
+    shop_name = unique("离线小卖部")
+    fill_in(police, plate, shop_name, unique("2"))
+    client_id = submit(police)
+    expect(police.locator("#item-state")).to_have_text("已保存，待上传")
+    police.reload()
+    police.goto("/app/#/outbox")
+    expect(police.locator(f"#outbox [data-id='{client_id}'] .chip")).not_to_have_text("已上传")
+    expect(police.locator("#badge b")).to_have_text("1")
+    screenshot(police, "field-outbox-offline-phone")
+    assert submissions(app, client_id) == []
+
+    police.context.set_offline(False)  # back in signal: the app uploads by itself
+    expect(police.locator(f"#outbox [data-id='{client_id}'] .chip")).to_have_text("已上传")
+    expect(police.locator("#badge")).to_be_hidden()
+    [row] = submissions(app, client_id)
+    assert row["data"]["shop_name"] == shop_name and len(row["photos"]) == 1
+    assert stored_photo(app, row["photos"][0]).size == (1365, 2048)
+
+
+def test_a_failing_server_keeps_items_queued_and_none_arrives_twice(app, phone, plate, storefront):
+    police = phone("police")
+    calls = {"n": 0}
+
+    def failing(route):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            route.fulfill(status=503, content_type="application/problem+json",
+                          body='{"code": "server.unavailable", "detail": "服务暂不可用，请稍后再试", "status": 503}')
+        elif calls["n"] == 2:
+            route.fulfill(status=500, body="Internal Server Error")
+        else:  # the server takes it, but the answer is lost on the way back
+            route.fetch()
+            route.abort("connectionreset")
+
+    police.route("**/api/v1/submissions", failing)
+    ids = []
+    for _ in range(2):
+        scan(police, plate)
+        photograph(police, storefront)
+        fill_in(police, plate, unique("故障测试店"), unique("3"))
+        ids.append(submit(police))
+    police.goto("/app/#/outbox")
+    for client_id in ids:
+        expect(police.locator(f"#outbox [data-id='{client_id}'] .chip")).to_have_text("上传失败，稍后自动重试")
+    for _ in range(10):
+        if calls["n"] >= 3:
+            break
+        upload_now(police)
+        police.wait_for_timeout(300)
+    assert calls["n"] >= 3
+    police.unroute("**/api/v1/submissions")
+    upload_now(police)
+    for client_id in ids:
+        expect(police.locator(f"#outbox [data-id='{client_id}'] .chip")).to_have_text("已上传")
+        assert len(submissions(app, client_id)) == 1
+
+
+def test_an_app_update_while_items_wait_keeps_the_queue(app, phone, plate, storefront, server):
+    police = phone("police")
+    old_version = police.locator("#version").inner_text()
+    police.route("**/api/v1/submissions", lambda route: route.fulfill(status=503, body=""))
+    scan(police, plate)
+    photograph(police, storefront)
+    fill_in(police, plate, unique("更新测试店"), unique("4"))
+    client_id = submit(police)
+    css = server.pwa_dir / "app.css"
+    before = css.read_text(encoding="utf-8")
+    try:
+        css.write_text(before + f"\n/* deployed {uuid.uuid4()} */\n", encoding="utf-8")  # a new version
+        police.goto("/app/")
+        police.reload()
+        police.click("#update")
+        police.wait_for_function(f"document.getElementById('version')?.textContent.trim() !== {old_version!r}"
+                                 " && !document.getElementById('version')?.textContent.includes('—')")
+        police.goto("/app/#/outbox")
+        expect(police.locator(f"#outbox [data-id='{client_id}'] .chip")).not_to_have_text("已上传")
+        police.unroute("**/api/v1/submissions")
+        upload_now(police)
+        expect(police.locator(f"#outbox [data-id='{client_id}'] .chip")).to_have_text("已上传")
+        assert len(submissions(app, client_id)) == 1
+    finally:
+        css.write_text(before, encoding="utf-8")
+
+
+def test_items_queued_when_the_session_expired_upload_after_signing_in(app, phone, plate, storefront, demo,
+                                                                       sign_in):
+    police = phone("police")
+    police.context.clear_cookies()  # the session ended (expired, or signed out elsewhere)
+    scan(police, plate)
+    photograph(police, storefront)
+    fill_in(police, plate, unique("过期测试店"), unique("5"))
+    client_id = submit(police)
+    expect(police.locator("#item-state")).to_have_text("登录已过期，请重新登录后自动上传")
+    police.goto("/app/#/outbox")
+    police.click("text=重新登录后上传")
+    sign_in(police, "police", demo["users"]["police"]["password"])
+    police.wait_for_url(re.compile(r"/app/"))
+    expect(police.locator(f"#outbox [data-id='{client_id}'] .chip")).to_have_text("已上传")
+    assert len(submissions(app, client_id)) == 1
+
+
+def test_the_app_is_installable_and_opens_from_a_plates_public_page(playwright_instance, server, demo,
+                                                                    tmp_path, plate, as_user, sign_in):
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    context = playwright_instance.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
+        base_url=server.url, **PHONE)
+    try:
+        page = context.new_page()
+        token = as_user("admin").get(f"/api/v1/addresses/{plate['code']}/plates").json[0]["token"]
+        page.goto(f"/p/{token}")
+        expect(page.locator("#open-field-app")).to_have_count(0)  # not signed in: the public page only
+        page.goto("/login?next=" + f"/p/{token}")
+        sign_in(page, "police", demo["users"]["police"]["password"])
+        page.click("#open-field-app")
+        expect(page.locator("#plate-address")).to_have_text(plate["text"])
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        cdp = context.new_cdp_session(page)
+        assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+        manifest = cdp.send("Page.getAppManifest")
+        assert '"name": "一标三实采集"' in manifest["data"] and not manifest["errors"]
+    finally:
+        context.close()
