@@ -212,12 +212,13 @@ def new_page(browser, server, _signed_in_states):
 
 @pytest.fixture()
 def screenshot():
-    """screenshot(page, "name") -> SCREENSHOTS/name.png of the whole page."""
+    """screenshot(page, "name") -> SCREENSHOTS/name.png of the whole page (full_page=False: the screen,
+    as a phone shows it, with its bars where they stay)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(page, name: str) -> Path:
+    def take(page, name: str, full_page: bool = True) -> Path:
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True, animations="disabled")
+        page.screenshot(path=str(path), full_page=full_page, animations="disabled")
         return path
 
     return take

@@ -171,19 +171,19 @@ def stored_photo(app, sha: str) -> Image.Image:
 
 def test_police_collects_a_shop_and_the_grid_worker_binds_it(app, phone, plate, storefront, screenshot, server):
     police = phone("police")
-    screenshot(police, "field-home-phone")
+    screenshot(police, "field-home-phone", full_page=False)
     scan(police, plate)
-    screenshot(police, "field-plate-phone")
+    screenshot(police, "field-plate-phone", full_page=False)
     photograph(police, storefront)
     shop_name, room = unique("老王面馆"), unique("1")
     text = fill_in(police, plate, shop_name, room)
     assert text.endswith(f"{plate['building_parts']['road']}{plate['building_parts']['number']}号"
                          + (f"{plate['building_parts']['building']}栋" if plate["building_parts"]["building"] else "")
                          + f"{room}室")
-    screenshot(police, "field-confirm-phone")
+    screenshot(police, "field-confirm-phone", full_page=False)
     client_id = submit(police)
     expect(police.locator("#item-state")).to_have_text("已上传")
-    screenshot(police, "field-sent-phone")
+    screenshot(police, "field-sent-phone", full_page=False)
     [row] = submissions(app, client_id)
     assert row["kind"] == "shop" and row["status"] == "submitted" and row["address_text"] == text
     assert row["data"]["shop_name"] == shop_name and row["lon"] is not None
@@ -204,7 +204,7 @@ def test_police_collects_a_shop_and_the_grid_worker_binds_it(app, phone, plate, 
     expect(grid.locator("#credit_code-error")).to_have_text("")
     expect(grid.locator("[name=credit_code]")).to_have_value(code)  # shown as printed on the licence
     expect(grid.locator("[name=name]")).to_have_value(shop_name)
-    screenshot(grid, "field-bind-phone")
+    screenshot(grid, "field-bind-phone", full_page=False)
     grid.click("#bind")
     expect(grid.locator("#item-state")).to_have_text("已上传")
     from app.actuals.models import Organisation
@@ -238,7 +238,7 @@ def test_offline_from_scan_to_submit_then_online_arrives_exactly_once(app, phone
     police.goto("/app/#/outbox")
     expect(police.locator(f"#outbox [data-id='{client_id}'] .chip")).not_to_have_text("已上传")
     expect(police.locator("#badge b")).to_have_text("1")
-    screenshot(police, "field-outbox-offline-phone")
+    screenshot(police, "field-outbox-offline-phone", full_page=False)
     assert submissions(app, client_id) == []
 
     police.context.set_offline(False)  # back in signal: the app uploads by itself

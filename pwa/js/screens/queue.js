@@ -17,7 +17,9 @@ export async function render() {
       h('h1', {}, '待上传'),
       h('p', { class: 'muted', id: 'outbox-summary' }, waiting.length ? `${waiting.length} 条未上传` : '全部已上传'),
       needLogin && h('a', { class: 'button', href: api.loginUrl('/app/#/outbox') }, '重新登录后上传'),
-      waiting.length > 0 && h('button', { id: 'upload', onclick: () => outbox.flush({ force: true }) }, '立即上传'),
+      waiting.length > 0 && (navigator.onLine
+        ? h('button', { id: 'upload', onclick: () => outbox.flush({ force: true }) }, '立即上传')
+        : h('p', { class: 'muted' }, '当前离线：恢复网络后自动上传，关闭应用也不会丢失。')),
       h('ul', { class: 'list', id: 'outbox' }, items.map((item) => h('li', { class: 'item', 'data-id': item.id, 'data-state': item.state },
         h('b', {}, item.label.title), ' ', h('span', { class: `chip ${item.state}` }, outbox.STATES[item.state]),
         h('div', { class: 'muted' }, item.label.address),
@@ -33,5 +35,9 @@ export async function render() {
     );
   };
   await draw();
-  return store.onChange(draw);
+  const redraw = () => { drawn = null; draw(); };
+  window.addEventListener('online', redraw);
+  window.addEventListener('offline', redraw);
+  const stop = store.onChange(draw);
+  return () => { stop(); window.removeEventListener('online', redraw); window.removeEventListener('offline', redraw); };
 }
