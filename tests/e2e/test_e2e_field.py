@@ -5,6 +5,7 @@ with a failing server, across an app update and a lost session: nothing is lost,
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import uuid
@@ -354,3 +355,78 @@ def test_the_app_is_installable_and_opens_from_a_plates_public_page(playwright_i
         assert '"name": "一标三实采集"' in manifest["data"] and not manifest["errors"]
     finally:
         context.close()
+
+
+def test_poor_gps_falls_back_to_the_plates_buildings_and_search(camera_browser, server, plate, _signed_in_states,
+                                                                storefront):
+    context = camera_browser.new_context(
+        base_url=server.url, storage_state=_signed_in_states("police"), permissions=["camera", "geolocation"],
+        geolocation={"latitude": plate["lat"], "longitude": plate["lon"], "accuracy": 900}, **PHONE)
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        open_app(page)
+        scan(page, plate)
+        photograph(page, storefront)
+        page.click("#next")
+        expect(page.locator("#position")).to_contain_text("精度较差")
+        expect(page.locator("#nearby")).to_have_count(0)  # no list ranked by a position that far off
+        expect(page.locator(f"#own-buildings [data-building='{plate['building']}'] .dist")).to_have_text("本门牌")
+        page.fill("#building-search", f"{plate['building_parts']['road']}{plate['building_parts']['number']}")
+        expect(page.locator(f"#building-results [data-building='{plate['building']}']")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_a_business_bound_elsewhere_is_moved_only_after_confirming(app, phone, plate, as_user, places):
+    code = credit_code_for("91")
+    first = as_user("grid").post("/api/v1/submissions", json={
+        "id": str(uuid.uuid4()), "kind": "binding", "address_code": places["grid"]["room"], "credit_code": code,
+        "name": unique("襄阳搬家公司")})
+    assert first.status_code == 201
+    grid = phone("grid")
+    scan(grid, plate)
+    grid.click("text=按信用代码绑定其他单位")
+    licence_qr = f"https://www.gsxt.gov.cn/corp-query-entprise-info?uniscid={code}&type=1"
+    assert grid.evaluate("(t) => import('/app/js/credit.js').then((m) => m.fromScan(t))", licence_qr) == code
+    grid.fill("[name=credit_code]", code)
+    grid.click("#bind")
+    expect(grid.locator("#item-state")).to_have_text("需要确认")
+    expect(grid.locator(".error")).to_contain_text("确认迁移")
+    grid.goto("/app/#/outbox")
+    grid.click("text=确认迁移并上传")
+    expect(grid.locator("#outbox li").first.locator(".chip")).to_have_text("已上传")
+    from app.actuals.models import Organisation
+    from app.extensions import db
+
+    with app.app_context():
+        org = db.session.scalar(select(Organisation).where(Organisation.credit_code == code))
+        assert [(b.active, b.door_plate_id is not None) for b in org.bindings] == [(False, False), (True, True)]
+        db.session.remove()
+
+
+def test_returned_submissions_come_first_in_the_inbox(app, phone, places, as_user):
+    from app.collect.models import Submission
+    from app.extensions import db
+
+    police_api = as_user("police")
+    image = io.BytesIO()
+    Image.new("RGB", (40, 30), (1, 2, 3)).save(image, "JPEG")
+    data = image.getvalue()
+    sha = hashlib.sha256(data).hexdigest()
+    police_api.put(f"/api/v1/photos/{sha}", data=data, headers={"Content-Type": "image/jpeg"})
+    names = [unique("退回测试店"), unique("正常店")]
+    ids = []
+    for name in names:
+        body = {"id": str(uuid.uuid4()), "kind": "shop", "building_code": places["grid"]["building"], "floor": 1,
+                "room": "8", "shop_name": name, "business_kind": "retail", "photos": [sha]}
+        ids.append(police_api.post("/api/v1/submissions", json=body).json["id"])
+    with app.app_context():  # a reviewer sent the first back (the review chain does this)
+        db.session.scalar(select(Submission).where(Submission.client_id == ids[0])).status = "returned"
+        db.session.commit()
+        db.session.remove()
+    police = phone("police")
+    police.goto("/app/#/inbox")
+    expect(police.locator("#inbox li").first).to_contain_text(names[0])
+    expect(police.locator("#inbox li").first.locator(".chip")).to_have_text("已退回，待更正")
+    expect(police.locator("main")).to_contain_text("条被退回，需要更正")
