@@ -64,10 +64,17 @@ def test_a_photo_is_stored_once_by_its_hash(app, as_user):
 
 
 def test_a_photo_whose_bytes_do_not_match_its_hash_is_refused(app, as_user):
-    response = put_photo(as_user("police"), jpeg(seed=8), sha="0" * 64)
+    from app.collect.storage import PhotoStore
+
+    data = jpeg(seed=8)
+    truncated = data[: len(data) // 2]  # the connection dropped half way
+    response = put_photo(as_user("police"), truncated, sha=hashlib.sha256(data).hexdigest())
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
     assert response.json["code"] == "photo.hash_mismatch"
     assert response.json["errors"][0]["field"] == "sha256"
+    store = PhotoStore(app.config["PHOTO_STORAGE_ROOT"])
+    assert not store.has(hashlib.sha256(data).hexdigest()) and not store.has(hashlib.sha256(truncated).hexdigest())
+    assert as_user("police").c.head(f"/api/v1/photos/{hashlib.sha256(data).hexdigest()}").status_code == 404
 
 
 def test_a_non_image_or_oversized_photo_is_refused(app, as_user, monkeypatch):
@@ -234,9 +241,13 @@ def test_binding_elsewhere_asks_to_confirm_the_move_and_keeps_history(app, as_us
     code = credit_code_for("91")
     assert grid.post("/api/v1/submissions", json=bind_body(places["grid"]["plate"], code)).status_code == 201
     room = places["grid"]["room"]
-    response = grid.post("/api/v1/submissions", json=bind_body(room, code))
+    refused = bind_body(room, code)
+    response = grid.post("/api/v1/submissions", json=refused)
     assert response.status_code == 409 and response.json["code"] == "binding.already_bound"
     assert response.json["errors"][0]["field"] == "confirm_move"
+    with app.app_context():  # nothing of the refused binding was kept, so it can be resent confirmed
+        assert db.session.scalar(select(func.count()).select_from(Submission)
+                                 .where(Submission.client_id == refused["id"])) == 0
     moved = grid.post("/api/v1/submissions", json=bind_body(room, code, confirm_move=True))
     assert moved.status_code == 201
     with app.app_context():
