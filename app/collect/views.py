@@ -9,7 +9,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, send_from_directory
+from flask import Blueprint, Response, current_app, redirect, send_from_directory, url_for
 
 bp = Blueprint("collect", __name__)
 
@@ -53,6 +53,10 @@ def service_worker():
 
 
 @bp.get("/app")
+def without_slash():
+    return redirect(url_for("collect.shell"), 308)  # its pages name their files relative to /app/
+
+
 @bp.get("/app/")
 @bp.get("/app/<path:path>")
 def shell(path: str = "index.html"):

@@ -38,6 +38,7 @@ def test_the_service_worker_caches_every_file_under_a_version_of_them(app, anony
 
 def test_app_files_are_served_with_types_browsers_need(app, anonymous):
     assert anonymous.get("/app/").status_code == 200
+    assert anonymous.get("/app").headers["Location"].endswith("/app/")  # relative file names need the slash
     assert anonymous.get("/app/vendor/zxing-wasm/zxing_reader.wasm").mimetype == "application/wasm"
     assert anonymous.get("/app/manifest.webmanifest").mimetype == "application/manifest+json"
     assert anonymous.get("/app/js/app.js").mimetype == "text/javascript"
