@@ -23,7 +23,7 @@ from app.audit.services import record, snapshot
 from app.errors import Problem
 from app.extensions import db
 from app.jobs.queue import huey
-from app.jobs.services import in_app
+from app.jobs.services import background, in_app
 from app.lifecycle import utcnow
 from app.places.addresses import area_index, full_text
 from app.places.models import Building, DoorPlate, Road, Room, Unit
@@ -85,7 +85,7 @@ def put_photo(actor, sha256: str, data: bytes) -> tuple[Photo, bool]:
         sha256=sha256, size=len(data), content_type=content_type, width=width, height=height,
         uploaded_by_id=actor.id, uploaded_at=utcnow()))
     db.session.commit()
-    reencode_photo(sha256)
+    background(reencode_photo, sha256)
     return db.session.get(Photo, sha256), True
 
 

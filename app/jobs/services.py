@@ -50,10 +50,15 @@ def enqueue(actor, kind: str, params: dict) -> Job:
     db.session.flush()
     record(actor, "job.enqueue", job, after={"kind": kind, "params": params})
     db.session.commit()
+    background(run_job, job.id)
+    return job
+
+
+def background(task, *args) -> None:
+    """Queue a huey task, and make sure something runs it (this process, when JOBS_IN_PROCESS)."""
     if current_app.config["JOBS_IN_PROCESS"]:
         start_in_process_consumer()
-    run_job(job.id)
-    return job
+    task(*args)
 
 
 def own_job(actor, job_id: str) -> Job:

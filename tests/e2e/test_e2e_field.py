@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import time
 import uuid
 
 import pytest
@@ -164,6 +165,25 @@ def submissions(app, client_id: str) -> list:
     return rows
 
 
+def wait_for_display_copy(app, sha: str, seconds: float = 20) -> None:
+    """The server re-encodes each photo in the background, after answering the upload."""
+    from app.collect.models import Photo
+    from app.collect.storage import PhotoStore
+    from app.extensions import db
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with app.app_context():
+            done = db.session.get(Photo, sha).reencoded_at is not None
+            db.session.remove()
+        if done:
+            display = Image.open(PhotoStore(app.config["PHOTO_STORAGE_ROOT"]).path(sha, "display"))
+            assert display.format == "JPEG" and not display.getexif()
+            return
+        time.sleep(0.2)
+    pytest.fail(f"photo {sha[:12]} was not re-encoded within {seconds} s")
+
+
 def stored_photo(app, sha: str) -> Image.Image:
     from app.collect.storage import PhotoStore
 
@@ -192,6 +212,7 @@ def test_police_collects_a_shop_and_the_grid_worker_binds_it(app, phone, plate, 
     assert photo.format == "JPEG" and photo.size == (1365, 2048)  # upright, at most 2048 px
     assert not photo.getexif()  # no location, no camera data
     assert photo.getpixel((1300, 1000))[2] > 150  # the blue sign is now along the right-hand side
+    wait_for_display_copy(app, row["photos"][0])
 
     grid = phone("grid")
     scan(grid, plate)
