@@ -103,6 +103,8 @@ async function askVersion() {
 
 async function boot() {
   showNetwork();
+  // Ask the browser never to clear the outbox to free space (granted to installed apps).
+  navigator.storage?.persist?.().catch(() => {});
   app.user = (await store.getMeta('user')) ?? null;
   await pack.load();
   startWorker().catch(() => {});

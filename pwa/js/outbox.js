@@ -31,11 +31,24 @@ export async function enqueue(body, photos, label) {
 }
 
 let running = null;
+let again = null;
 let timer = null;
 
-// Upload what is due (everything waiting when `force`). One flush at a time in this page.
+// Upload what is due (everything waiting when `force`). One flush at a time in this page; a call
+// during a flush (a submission made meanwhile) runs once more after it.
 export function flush({ force = false } = {}) {
-  running ??= run(force).finally(() => { running = null; });
+  if (running) {
+    again = { force: force || Boolean(again?.force) };
+    return running;
+  }
+  running = run(force).finally(() => {
+    running = null;
+    if (again) {
+      const next = again;
+      again = null;
+      flush(next);
+    }
+  });
   return running;
 }
 

@@ -44,6 +44,12 @@ export async function render([code], query) {
 }
 
 async function startCollecting(plate, token) {
+  const unfinished = await store.getDraft();
+  if (unfinished) {
+    if (!confirm('还有一份未完成的采集。放弃它，开始采集这个门牌？')) return go('#/collect');
+    await store.dropDraft();
+    await store.forgetPhotos(unfinished.photos);
+  }
   await store.saveDraft({ id: uuid(), plate: plate.code, token, step: 'photo', photos: [], createdAt: Date.now(),
     building: null, unit: null, floor: '1', room: '', shopName: '', businessKind: '', position: null });
   go('#/collect');
