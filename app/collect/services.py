@@ -81,12 +81,16 @@ def put_photo(actor, sha256: str, data: bytes) -> tuple[Photo, bool]:
     except (UnidentifiedImageError, OSError):
         raise Problem("photo.unreadable", "照片文件已损坏，无法读取，请重新拍摄") from None
     photo_store().put(sha256, data)  # the file first: a row always has its file
-    db.session.execute(insert_or_ignore(Photo).values(
-        sha256=sha256, size=len(data), content_type=content_type, width=width, height=height,
-        uploaded_by_id=actor.id, uploaded_at=utcnow()))
+    row = {"sha256": sha256, "size": len(data), "content_type": content_type, "width": width, "height": height,
+           "uploaded_by_id": actor.id, "uploaded_at": utcnow()}
+    db.session.execute(insert_or_ignore(Photo).values(**row))
     db.session.commit()
     background(reencode_photo, sha256)
-    return db.session.get(Photo, sha256), True
+    if huey.immediate:  # the display copy was made just now, and it set the photo's width and height
+        return db.session.get(Photo, sha256), True
+    # The answer is what was written: reading the row back would open a transaction after the commit
+    # that the request's end rolls back, and on PostgreSQL psycopg drops its prepared statements then.
+    return Photo(**row), True
 
 
 def has_photo(actor, sha256: str) -> bool:
@@ -185,8 +189,22 @@ def submit(actor, raw) -> tuple[Submission, bool]:
         return found, False
     finish()
     record(actor, f"submission.{data['kind']}", submission, after=snapshot(submission))
-    db.session.commit()
+    db.session.refresh(submission, ["received_at"])  # as the database keeps it (SQLite: without a zone)
+    _commit_keeping_loaded()
     return submission, True
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit, leaving what the request wrote loaded: the answer is made from it. Expiring it (the
+    session's default) would read the submission, its door plate and its photo links back in a second
+    transaction, which the request's end then rolls back, and a rollback makes psycopg drop every
+    prepared statement of the connection (PostgreSQL plans each query again)."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def _uploaded_photos(hashes: list[str]) -> list[str]:
@@ -199,7 +217,7 @@ def _uploaded_photos(hashes: list[str]) -> list[str]:
 
 def _located(submission: Submission, plate: DoorPlate, building: Building | None, room: Room | None,
              text: str, fields: dict) -> None:
-    submission.area_id, submission.door_plate_id = plate.area_id, plate.id
+    submission.area_id, submission.door_plate = plate.area_id, plate  # the answer names the plate
     submission.building_id = building.id if building else None
     submission.room_id = room.id if room else None
     submission.address_text, submission.data = text, fields
@@ -254,7 +272,7 @@ def _binding(actor, data: dict, submission: Submission):
             org = add_organisation(actor, plate.area, {"name": name, "kind": credit_code.organisation_kind(code),
                                                        "credit_code": code})
         binding = attach(actor, org, node, data["confirm_move"])
-        submission.organisation_id, submission.binding_id = org.id, binding.id
+        submission.organisation, submission.binding_id = org, binding.id  # the answer names it
     return finish
 
 
