@@ -53,14 +53,19 @@ def count(app, model) -> int:
 
 def test_a_photo_is_stored_once_by_its_hash(app, as_user):
     police = as_user("police")
-    data = jpeg(seed=7, size=(120, 90))
+    located = Image.Exif()
+    located[0x8825] = {1: "N", 2: (32.0, 2.0, 3.0)}  # a phone that did not strip the GPS position
+    data = jpeg(seed=7, size=(120, 90), exif=located)
     sha = hashlib.sha256(data).hexdigest()
+    assert Image.open(io.BytesIO(data)).getexif()
     assert police.c.head(f"/api/v1/photos/{sha}").status_code == 404
     first = put_photo(police, data)
     assert first.status_code == 201 and first.json["width"] == 120 and first.json["size"] == len(data)
     assert police.c.head(f"/api/v1/photos/{sha}").status_code == 200
     assert put_photo(police, data).status_code == 200  # already there: not stored again
-    assert police.get(f"/api/v1/photos/{sha}").data[:3] == b"\xff\xd8\xff"
+    shown = police.get(f"/api/v1/photos/{sha}")  # its background job has not run here: made on demand
+    assert shown.status_code == 200 and shown.mimetype == "image/jpeg" and shown.data[:3] == b"\xff\xd8\xff"
+    assert not Image.open(io.BytesIO(shown.data)).getexif()
 
 
 def test_a_photo_whose_bytes_do_not_match_its_hash_is_refused(app, as_user):
