@@ -72,25 +72,24 @@ def put_photo(actor, sha256: str, data: bytes) -> tuple[Photo, bool]:
     if actual != sha256:
         raise Problem("photo.hash_mismatch", f"照片内容的 SHA-256 是 {actual}，与地址中的 {sha256} 不符；"
                       "照片可能在传输中损坏，请重传", field="sha256")
-    existing = db.session.get(Photo, sha256)
-    if existing is not None:
-        return existing, False
     try:
         with Image.open(io.BytesIO(data)) as image:  # reads the header only
             width, height = image.size
     except (UnidentifiedImageError, OSError):
         raise Problem("photo.unreadable", "照片文件已损坏，无法读取，请重新拍摄") from None
-    photo_store().put(sha256, data)  # the file first: a row always has its file
+    # No look-up first: the phone asks (HEAD) before sending a photo it may have sent already, so a
+    # photo arriving here is almost always new. The file first: a row always has its file (the same
+    # bytes, should it be there already).
+    photo_store().put(sha256, data)
     row = {"sha256": sha256, "size": len(data), "content_type": content_type, "width": width, "height": height,
            "uploaded_by_id": actor.id, "uploaded_at": utcnow()}
-    db.session.execute(insert_or_ignore(Photo).values(**row))
+    created = db.session.scalar(insert_or_ignore(Photo).values(**row).returning(Photo.sha256)) is not None
     db.session.commit()
-    background(reencode_photo, sha256)
-    if huey.immediate:  # the display copy was made just now, and it set the photo's width and height
-        return db.session.get(Photo, sha256), True
+    if created:
+        background(reencode_photo, sha256)
     # The answer is what was written: reading the row back would open a transaction after the commit
     # that the request's end rolls back, and on PostgreSQL psycopg drops its prepared statements then.
-    return Photo(**row), True
+    return Photo(**row), created
 
 
 def has_photo(actor, sha256: str) -> bool:

@@ -26,8 +26,11 @@ class PhotoStore:
         """Write atomically and durably: a reader never sees half a file, and once this returns the
         photo survives a power cut as surely as the database row written after it (about 0.5 ms)."""
         target = self.path(sha256, variant)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        except FileNotFoundError:  # the first photo in its folder (checking every time costs a syscall)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
