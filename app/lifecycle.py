@@ -24,6 +24,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(value: datetime) -> datetime:
+    """A stored time with its zone: SQLite hands back UTC without one, PostgreSQL with one."""
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A stored time as people read it, in the configured zone (SQLite hands back UTC without a
     zone; PostgreSQL with one)."""
@@ -31,9 +36,7 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
     if value is None:
         return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime(fmt)
+    return as_utc(value).astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime(fmt)
 
 
 class Lifecycle:

@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 from app.actuals.schemas import standard_errors
 from app.api import BaseSchema, lat_field, length, lon_field, one_of
 from app.errors import flatten_messages, invalid
+from app.lifecycle import as_utc
 from app.standards import credit_code
 
 from .models import BUSINESS_KINDS, SUBMISSION_KINDS, SUBMISSION_STATUSES
@@ -92,7 +93,9 @@ class SubmissionSchema(Schema):
     address_code = fields.Function(lambda s: s.door_plate.object_code)
     data = fields.Dict()
     photos = fields.List(fields.String(), attribute="photo_hashes")
-    received_at = fields.DateTime()
+    # In UTC with its zone, whether just written or read back (SQLite keeps times without one), so
+    # that a replay's answer is the first answer to the byte.
+    received_at = fields.Function(lambda s: as_utc(s.received_at).isoformat(), metadata={"format": "date-time"})
     organisation_code = fields.Function(lambda s: s.organisation.object_code if s.organisation else None)
 
 

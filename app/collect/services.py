@@ -193,7 +193,6 @@ def submit(actor, raw) -> tuple[Submission, bool]:
         return found, False
     finish()
     record(actor, f"submission.{data['kind']}", submission, after=snapshot(submission))
-    db.session.refresh(submission, ["received_at"])  # as the database keeps it (SQLite: without a zone)
     _commit_keeping_loaded()
     return submission, True
 
