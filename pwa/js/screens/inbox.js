@@ -12,7 +12,8 @@ export async function render() {
     list = { items: await api.mySubmissions(), at: Date.now() };
     await store.setMeta('inbox', list);
   } catch (e) {
-    note = e.offline ? '离线：显示上次联网时的内容' : e.message;
+    if (!e.offline) note = e.message;
+    else if (list) note = '离线：显示上次联网时的内容';
   }
   const items = [...(list?.items ?? [])].sort((a, b) => ORDER[a.status] - ORDER[b.status]);
   const returned = items.filter((s) => s.status === 'returned').length;
