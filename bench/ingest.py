@@ -73,6 +73,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 VENV_BIN = Path(sys.executable).parent
 
+import address_api  # noqa: E402
 from address_api import cpu_seconds, free_port, scan_log, start_profilers, summarise_profile, wait_quiet  # noqa: E402
 from benchutil import git_state, machine_busy  # noqa: E402
 
@@ -352,8 +353,9 @@ def psql(sql: str, database: str = "postgres") -> str:
     return done.stdout.strip()
 
 
-class Server:
-    """gunicorn wsgi:app on a free port of 127.0.0.1."""
+class Server(address_api.Server):
+    """gunicorn wsgi:app on a free port of 127.0.0.1 (address_api's, with this bench's environment
+    and readiness check; its worker_pids, cpu and stop as they are)."""
 
     def __init__(self, spec: str, env: dict, log_dir: Path, wsgi: str):
         parts = spec.split(":")
@@ -394,24 +396,6 @@ class Server:
                 pass
             time.sleep(0.25)
         raise RuntimeError(f"gunicorn did not answer within 90 s; see {self.log}")
-
-    def worker_pids(self) -> list[int]:
-        try:
-            return [int(p) for p in Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()]
-        except OSError:
-            return []
-
-    def cpu(self) -> float:
-        return cpu_seconds(self.proc.pid) + sum(cpu_seconds(p) for p in self.worker_pids())
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 # --- one load test ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Response, request
+from flask import Response, json, request
 from flask_smorest import Blueprint
 
 from app.accounts.auth import actor
@@ -80,8 +80,6 @@ def my_submissions(args):
 @problems(blp, "validation.failed", "pack.too_large")
 def address_pack(args):
     """离线地址包：手机在辖区内离线扫码、选楼栋、采集所需的全部地址数据"""
-    from flask import json
-
     body = json.dumps(services.address_pack(actor(), args["area"]), separators=(",", ":"))
     response = Response(body, mimetype="application/json")
     response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])

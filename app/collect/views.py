@@ -30,7 +30,7 @@ def shell_files(root: Path) -> list[str]:
 def app_version(root: Path) -> tuple[str, list[str]]:
     """(version, files): recomputed only when a file's size or time changes."""
     files = shell_files(root)
-    stamp = tuple((f, (root / f).stat().st_mtime_ns, (root / f).stat().st_size) for f in files)
+    stamp = tuple((f, st.st_mtime_ns, st.st_size) for f in files for st in [(root / f).stat()])
     if stamp not in _versions:
         digest = hashlib.sha256()
         for f in files:

@@ -13,11 +13,12 @@ export async function render([code], query) {
     return;
   }
   const token = query.get('token') || null;
-  const local = (await store.outboxItems()).filter((i) => i.kind === 'shop' && i.state !== 'sent'
+  const items = await store.outboxItems();
+  const local = items.filter((i) => i.kind === 'shop' && i.state !== 'sent'
     && pack.building(i.body.building_code)?.plate === plate.code);
   const shops = [...pack.shopsAt(plate.code),
     ...local.map((i) => ({ id: i.id, name: i.body.shop_name, address_text: i.label.address, room_code: null, status_label: '本机待上传' }))];
-  const bindingsSent = new Set((await store.outboxItems()).filter((i) => i.kind === 'binding').map((i) => i.body.shop));
+  const bindingsSent = new Set(items.filter((i) => i.kind === 'binding').map((i) => i.body.shop));
   const organisations = pack.organisationsAt(plate.code);
   const buildings = pack.buildingsOf(plate.code);
   show(
