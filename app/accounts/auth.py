@@ -12,6 +12,7 @@ from flask import Flask, current_app, g, redirect, request, url_for
 from flask_login import current_user
 from limits import parse
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from app.errors import Problem, wants_html
 from app.extensions import csrf, db, limiter, login
@@ -24,7 +25,10 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 @login.user_loader
 def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+    uid = int(user_id)
+    version = _recently_checked(("user", uid), lambda: db.session.scalar(
+        select(User.version).where(User.id == uid, User.active)))
+    return None if version is None else _user_at(uid, version)
 
 
 def _bearer() -> str | None:
@@ -46,36 +50,45 @@ def _load_from_api_key(req) -> User | None:
     key_id, user_id, version = row
     call_counter.add(key_id)
     _check_key_limit(key_id)
-    return _key_user(user_id, version)
+    return _user_at(user_id, version)
 
 
-KEY_RECHECK_S = 1.0
-_checked_keys: dict[str, tuple[float, tuple[int, int, int]]] = {}
+RECHECK_S = 1.0
+_checked: dict[tuple, tuple[float, object]] = {}
+
+
+def _recently_checked(key: tuple, look_up):
+    """look_up(), remembered for RECHECK_S; None (not found) is never remembered. Every request
+    names its user (a session or a department's key, many calls a second), so a user is looked up
+    again only after that second: a revoked key, or a deactivated or changed user, stops working
+    everywhere within it."""
+    now = time.monotonic()
+    checked = _checked.get(key)
+    if checked is not None and now - checked[0] < RECHECK_S:
+        return checked[1]
+    value = look_up()
+    if value is None:
+        _checked.pop(key, None)
+        return None
+    if len(_checked) > 4096:
+        _checked.clear()
+    _checked[key] = (now, value)
+    return value
 
 
 def _valid_key(digest: str) -> tuple[int, int, int] | None:
-    """(key id, user id, user version) of a live key, or None. A department makes many calls a
-    second, so a valid key is looked up again only after KEY_RECHECK_S: a revoked key, or a
-    deactivated or changed user, stops working everywhere within that second."""
-    now = time.monotonic()
-    checked = _checked_keys.get(digest)
-    if checked is not None and now - checked[0] < KEY_RECHECK_S:
-        return checked[1]
-    row = db.session.execute(
-        select(ApiKey.id, ApiKey.user_id, User.version).join(User, ApiKey.user_id == User.id)
-        .where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None), User.active)).first()
-    if row is None:
-        _checked_keys.pop(digest, None)
-        return None
-    if len(_checked_keys) > 4096:
-        _checked_keys.clear()
-    _checked_keys[digest] = (now, tuple(row))
-    return tuple(row)
+    """(key id, user id, user version) of a live key, or None."""
+    def look_up():
+        row = db.session.execute(
+            select(ApiKey.id, ApiKey.user_id, User.version).join(User, ApiKey.user_id == User.id)
+            .where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None), User.active)).first()
+        return tuple(row) if row else None
+    return _recently_checked(("key", digest), look_up)
 
 
-def forget_checked_keys() -> None:
-    """After a revocation or a user change: this process looks every key up again at once."""
-    _checked_keys.clear()
+def forget_checked() -> None:
+    """After a revocation or a user change: this process looks every key and user up again at once."""
+    _checked.clear()
 
 
 def _check_key_limit(key_id: int) -> None:
@@ -92,19 +105,19 @@ def _check_key_limit(key_id: int) -> None:
 _parsed = cache(parse)  # "6000 per minute" -> a limits rule, parsed once
 
 
-_key_users: dict[tuple[int, int], User] = {}
+_users: dict[tuple[int, int], User] = {}
 
 
-def _key_user(user_id: int, version: int) -> User:
-    """The department user behind a key, loaded once per user version in each process and kept
-    detached: machine clients make most calls, and their user only changes with its version."""
-    user = _key_users.get((user_id, version))
+def _user_at(user_id: int, version: int) -> User:
+    """The user, loaded once per user version in each process and kept detached (the user only
+    changes with its version), with its areas and objects, which a detached user cannot load later."""
+    user = _users.get((user_id, version))
     if user is None:
-        if len(_key_users) > 1024:
-            _key_users.clear()
-        user = db.session.get(User, user_id)
+        if len(_users) > 1024:
+            _users.clear()
+        user = db.session.get(User, user_id, options=[selectinload(User.areas), selectinload(User.objects)])
         db.session.expunge(user)
-        _key_users[(user_id, version)] = user
+        _users[(user_id, version)] = user
     return user
 
 

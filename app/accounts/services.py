@@ -13,7 +13,7 @@ from app.places.addresses import find_by_code
 from app.places.models import Area
 from app.rules import require, save_new
 
-from .auth import forget_checked_keys
+from .auth import forget_checked
 from .models import ApiKey, User, UserArea, UserObject
 from .roles import OBJECT_SCOPED_ROLES, ROLES
 
@@ -109,7 +109,7 @@ def set_active(actor, user_id: int, active: bool) -> User:
     user.version += 1
     record(actor, "user.enable" if active else "user.disable", user, before=before, after=_user_view(user))
     db.session.commit()
-    forget_checked_keys()
+    forget_checked()
     return user
 
 
@@ -131,7 +131,7 @@ def revoke_api_key(actor, key_id: int) -> ApiKey:
     key.revoke()
     record(actor, "api_key.revoke", key, after=snapshot(key))
     db.session.commit()
-    forget_checked_keys()
+    forget_checked()
     return key
 
 

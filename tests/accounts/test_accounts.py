@@ -195,6 +195,24 @@ def test_a_key_revoked_by_another_process_stops_working_within_the_recheck_time(
         db.session.get(ApiKey, issued.json["id"]).revoke()
         db.session.commit()
     assert client.get("/api/v1/areas", headers=headers).status_code == 200  # still inside the second
-    monkeypatch.setattr(auth, "KEY_RECHECK_S", 0.0)  # the second has passed
+    monkeypatch.setattr(auth, "RECHECK_S", 0.0)  # the second has passed
     refused = client.get("/api/v1/areas", headers=headers)
     assert refused.status_code == 401 and refused.json["code"] == "auth.api_key_invalid"
+
+
+def test_a_user_deactivated_by_another_process_is_signed_out_within_the_recheck_time(app, as_user, monkeypatch):
+    from app.accounts import auth
+
+    admin = as_user("admin")
+    made = admin.post("/api/v1/users", json={"username": "leaver", "role": "police",
+                                             "password": "leaver-pass-1", "area_codes": ["420606"]})
+    leaver = Client(app.test_client()).sign_in("leaver", "leaver-pass-1")
+    assert leaver.get("/api/v1/session").json["user"]["username"] == "leaver"
+    with app.app_context():  # as another worker would: straight in the database, no cache cleared here
+        user = db.session.get(User, made.json["id"])
+        user.active, user.version = False, user.version + 1
+        db.session.commit()
+    assert leaver.get("/api/v1/areas").status_code == 200  # still inside the second
+    monkeypatch.setattr(auth, "RECHECK_S", 0.0)  # the second has passed
+    refused = leaver.get("/api/v1/areas")
+    assert refused.status_code == 401 and refused.json["code"] == "auth.required"

@@ -79,7 +79,7 @@ def test_admin_creates_a_department_user_and_issues_then_revokes_a_key(
     expect(keys.locator(".tag")).to_have_text("已吊销")
     expect(keys.get_by_role("button", name="吊销")).to_have_count(0)
 
-    # Each worker looks a valid key up again 1 s after it last did (app/accounts/auth.py, KEY_RECHECK_S),
+    # Each worker looks a valid key up again 1 s after it last did (app/accounts/auth.py, RECHECK_S),
     # so 1 s after the revocation no worker accepts it.
     time.sleep(1.1)
     status, content_type, body = _call_areas(playwright_instance, server, secret)
