@@ -59,6 +59,10 @@ class Config:
     PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", 8 * 1024 * 1024))
     # The most buildings a phone downloads for offline work (a township's worth, with room to spare).
     PACK_MAX_BUILDINGS = int(os.environ.get("PACK_MAX_BUILDINGS", 30000))
+    # Review: how long a reviewer's claim on an item lasts; how far from its building a photo's
+    # position is flagged for the reviewer.
+    REVIEW_CLAIM_MINUTES = int(os.environ.get("REVIEW_CLAIM_MINUTES", 15))
+    REVIEW_GPS_FAR_M = float(os.environ.get("REVIEW_GPS_FAR_M", 200))
     # The field app's files: the repository's pwa/ unless told otherwise.
     PWA_DIR = Path(os.environ.get("PWA_DIR", BASE_DIR / "pwa"))
 

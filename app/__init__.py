@@ -30,6 +30,8 @@ def create_app(config_class: type = Config) -> Flask:
     from app.places import views as places_views
     from app.plates import api as plates_api
     from app.plates import views as plates_views
+    from app.review import api as review_api
+    from app.review import views as review_views
 
     app = Flask(__name__, instance_path=str(config_class.INSTANCE_DIR))
     app.config.from_object(config_class)
@@ -46,9 +48,9 @@ def create_app(config_class: type = Config) -> Flask:
     init_auth(app)
     require_json_bodies(app)
     api.init_app(app)
-    for module in (accounts_api, places_api, actuals_api, jobs_api, plates_api, collect_api):
+    for module in (accounts_api, places_api, actuals_api, jobs_api, plates_api, collect_api, review_api):
         api.register_blueprint(module.blp)
-    for module in (accounts_views, places_views, jobs_views, plates_views, collect_views):
+    for module in (accounts_views, places_views, jobs_views, plates_views, collect_views, review_views):
         app.register_blueprint(module.bp)
 
     app.add_template_filter(local_time, "local")

@@ -7,6 +7,7 @@ def register(app: Flask) -> None:
     from app.demo.cli import demo_city
     from app.jobs.cli import jobs
     from app.plates.cli import plates
+    from app.review.cli import review
 
-    for command in (users, jobs, demo_city, plates):
+    for command in (users, jobs, demo_city, plates, review):
         app.cli.add_command(command)

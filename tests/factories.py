@@ -29,3 +29,21 @@ def credit_code_for(prefix: str = "91", division: str = "420606") -> str:
 
 def unique(prefix: str) -> str:
     return f"{prefix}{next(_serial)}"
+
+
+REVIEWER_OF_ROLE = {"street_reviewer": "street", "owner_reviewer": "owner", "district_reviewer": "district",
+                    "city_reviewer": "city"}
+
+
+def approve_all_steps(as_user, client_id: str) -> dict:
+    """Approve a submission at every step of its chain, each step by the demo reviewer of that role;
+    returns the last answer."""
+    answer = None
+    for _ in range(6):
+        item = as_user("admin").get(f"/api/v1/review/items/{client_id}").json
+        if item["status"] not in ("submitted", "in_review"):
+            break
+        answer = as_user(REVIEWER_OF_ROLE[item["step_role"]]).post(
+            f"/api/v1/review/items/{client_id}/approve", json={})
+        assert answer.status_code == 200, answer.json
+    return answer.json

@@ -93,7 +93,10 @@ class Jurisdiction:
             return or_(Binding.room_id.in_(self._room_ids()),
                        Binding.door_plate_id.in_(select(DoorPlate.id).where(self.clause(DoorPlate))))
         if model is Submission:
-            return or_(Submission.area_id.in_(self._area_ids()), Submission.door_plate_id.in_(self._plate_ids_owned()))
+            if not self.object_codes:
+                return Submission.area_id.in_(self._area_ids())
+            return or_(Submission.door_plate_id.in_(self._plate_ids_owned()),
+                       Submission.building_id.in_(select(Building.id).where(self.clause(Building))))
         raise TypeError(f"no jurisdiction rule for {model.__name__}")
 
     def _road_ids(self):
@@ -119,7 +122,8 @@ class Jurisdiction:
             binding = obj.active_binding
             return self.covers_area_code(area_index.code(obj.area_id)) or (binding is not None and self.covers(binding))
         if isinstance(obj, Submission):
-            return self.covers_area_code(area_index.code(obj.area_id)) or obj.door_plate.object_code in self.object_codes
+            return (self.covers_area_code(area_index.code(obj.area_id)) or obj.door_plate.object_code in self.object_codes
+                    or (obj.building_id is not None and self.covers(db_get(Building, obj.building_id))))
         if isinstance(obj, (Road, Compound)):
             return self.covers_area_code(area_index.code(obj.area_id)) or _scalar_exists(
                 select(type(obj).id).where(type(obj).id == obj.id, self.clause(type(obj))))
@@ -146,6 +150,12 @@ def jurisdiction_of(user) -> Jurisdiction:
             _cache.clear()
         found = _cache[key] = Jurisdiction.load(user)
     return found
+
+
+def db_get(model, ident):
+    from app.extensions import db
+
+    return db.session.get(model, ident)
 
 
 def _scalar_exists(stmt) -> bool:

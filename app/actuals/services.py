@@ -169,20 +169,29 @@ def bind(actor, org_code: str, target_code: str, confirm_move: bool = False) -> 
     return binding
 
 
+def check_move(actor, org: Organisation, node, confirm_move: bool) -> Binding | None:
+    """The organisation's active binding, if binding it to `node` may end it. Problems:
+    state.not_allowed (already bound there), binding.already_bound (elsewhere, not confirmed)."""
+    current = org.active_binding
+    if current is None:
+        return None
+    if (current.room_id, current.door_plate_id) == ((node.id, None) if isinstance(node, Room) else (None, node.id)):
+        raise Problem("state.not_allowed", "该单位已绑定在此地址")
+    if not confirm_move:
+        from app.places.addresses import address_text
+
+        where = address_text(current.room or current.door_plate) if actor.jurisdiction.covers(current) \
+            else "您辖区外的地址"
+        raise Problem("binding.already_bound", f"该单位当前绑定在：{where}。确认迁移请再次提交并勾选“确认迁移”",
+                      field="confirm_move")
+    return current
+
+
 def attach(actor, org: Organisation, node, confirm_move: bool = False) -> Binding:
     """bind() for loaded objects, with its audit rows, not yet committed."""
-    current = org.active_binding
+    current = check_move(actor, org, node, confirm_move)
     target = {"room_id": node.id} if isinstance(node, Room) else {"door_plate_id": node.id}
     if current is not None:
-        if (current.room_id, current.door_plate_id) == (target.get("room_id"), target.get("door_plate_id")):
-            raise Problem("state.not_allowed", "该单位已绑定在此地址")
-        if not confirm_move:
-            from app.places.addresses import address_text
-
-            where = address_text(current.room or current.door_plate) if actor.jurisdiction.covers(current) \
-                else "您辖区外的地址"
-            raise Problem("binding.already_bound", f"该单位当前绑定在：{where}。确认迁移请再次提交并勾选“确认迁移”",
-                          field="confirm_move")
         before = snapshot(current)
         current.end()
         record(actor, "binding.end", current, before=before, after=snapshot(current), reason="迁移到新地址")

@@ -1,7 +1,8 @@
 """Field submissions and their photos.
 
 A submission is what one phone sent once: a shop found at an address (the police officer's scan), or
-an organisation bound to an address (the grid worker's scan). Its id is made by the phone, so a
+an organisation bound to an address (the grid worker's scan). It changes the master data only when
+approved at the last step of its review chain (app/review). Its id is made by the phone, so a
 replay is recognised; its body's hash tells a replay from a different submission under the same id.
 Photos are stored by the SHA-256 of their bytes: the same photo is never stored or sent twice.
 """
@@ -9,15 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.lifecycle import utcnow
+from app.review.models import Reviewable
 
 SUBMISSION_KINDS = {"shop": "门店采集", "binding": "单位绑定"}
 SUBMISSION_STATUSES = {"submitted": "已提交，待审核", "in_review": "审核中", "approved": "已通过",
-                       "rejected": "未通过", "returned": "已退回，待更正", "applied": "已生效"}
+                       "rejected": "未通过", "returned": "已退回，待更正"}
 BUSINESS_KINDS = {"catering": "餐饮", "retail": "零售", "services": "生活服务", "repair": "维修",
                   "lodging": "住宿", "entertainment": "文化娱乐", "education": "教育培训",
                   "medical": "医疗药店", "logistics": "物流快递", "office": "办公", "other": "其他"}
@@ -37,8 +39,11 @@ class Photo(db.Model):
     reencoded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class Submission(db.Model):
+class Submission(Reviewable, db.Model):
     __tablename__ = "submission"
+    # A reviewer's queue: what waits for their role (step_role is set only while waiting), in order.
+    __table_args__ = (Index("ix_submission_queue", "step_role", "id", sqlite_where=text("step_role IS NOT NULL"),
+                            postgresql_where=text("step_role IS NOT NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[str] = mapped_column(String(36), unique=True)

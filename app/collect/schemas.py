@@ -38,6 +38,8 @@ class _SubmissionIn(BaseSchema):
     position = fields.Nested(PositionIn, load_default=None, allow_none=True)
     plate_token = fields.String(load_default=None, validate=length(16, 32), metadata={"description": "扫到的门牌令牌"})
     note = fields.String(load_default=None, validate=length(1, 200))
+    revision = fields.Integer(load_default=None, strict=True, validate=validate.Range(1, error="应为正整数"),
+                              metadata={"description": "更正被退回的提交时：被退回时的版本号（version），id 不变"})
 
 
 class ShopIn(_SubmissionIn):
@@ -97,6 +99,10 @@ class SubmissionSchema(Schema):
     # that a replay's answer is the first answer to the byte.
     received_at = fields.Function(lambda s: as_utc(s.received_at).isoformat(), metadata={"format": "date-time"})
     organisation_code = fields.Function(lambda s: s.organisation.object_code if s.organisation else None)
+    version = fields.Integer(metadata={"description": "更正时作为 revision 发回"})
+    step_label = fields.String(allow_none=True, metadata={"description": "正在等待的审核环节"})
+    reason = fields.String(allow_none=True, metadata={"description": "不通过或退回的理由"})
+    comments = fields.Dict(allow_none=True, metadata={"description": "退回时审核人对各字段的意见"})
 
 
 class InboxArgs(BaseSchema):

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.actuals.models import Binding, Organisation
-from app.actuals.services import add_organisation, attach
+from app.actuals.services import check_move
 from app.audit.services import record, snapshot
 from app.errors import Problem
 from app.extensions import db
@@ -29,6 +29,8 @@ from app.places.addresses import area_index, full_text
 from app.places.models import Building, DoorPlate, Road, Room, Unit
 from app.places.services import address_in
 from app.plates.models import Plate
+from app.review import apply as review_apply
+from app.review import chains as review_chains
 from app.rules import insert_or_ignore, require, visible
 from app.standards import credit_code
 
@@ -41,7 +43,7 @@ log = logging.getLogger(__name__)
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 DISPLAY_MAX_PX = 2048
 SHA256 = re.compile(r"[0-9a-f]{64}")
-PENDING = ("submitted", "in_review", "returned", "approved")
+PENDING = ("submitted", "in_review", "returned")
 
 
 # --- photos ----------------------------------------------------------------------------------
@@ -150,22 +152,35 @@ def body_hash(raw: dict) -> str:
 def replayed(actor, raw) -> Submission | None:
     """The submission this body was already accepted as, or None if its id is new.
     Problems: submission.conflict (the id was used for a different body, or by someone else)."""
-    client_id = raw.get("id") if isinstance(raw, dict) else None
-    if not isinstance(client_id, str):
-        return None
-    found = db.session.scalar(select(Submission).where(Submission.client_id == client_id))
+    found = _by_client_id(raw)
     if found is None:
         return None
     if found.collector_id != actor.id or found.body_hash != body_hash(raw):
-        raise Problem("submission.conflict", f"编号 {client_id} 已用于另一份内容不同的提交；"
+        if _is_correction(actor, found, raw):
+            return None
+        raise Problem("submission.conflict", f"编号 {found.client_id} 已用于另一份内容不同的提交；"
                       "请在“待上传”中删除这条后重新填写", field="id")
     return found
 
 
+def _by_client_id(raw) -> Submission | None:
+    client_id = raw.get("id") if isinstance(raw, dict) else None
+    if not isinstance(client_id, str):
+        return None
+    return db.session.scalar(select(Submission).where(Submission.client_id == client_id))
+
+
+def _is_correction(actor, found: Submission, raw: dict) -> bool:
+    """A returned submission sent again by its collector, naming the version it corrects."""
+    return (found.status == "returned" and found.collector_id == actor.id and found.kind == raw.get("kind")
+            and raw.get("revision") == found.version)
+
+
 def submit(actor, raw) -> tuple[Submission, bool]:
-    """Accept a submission from the field: (submission, True) the first time, (the same, False) for
-    a replay of the same body. Problems: submission.conflict, validation.failed, photo.missing,
-    binding.already_bound, conflict.duplicate."""
+    """Accept a submission from the field into review: (submission, True) the first time, (the same,
+    False) for a replay of the same body. The same id with `revision` (the version it was returned
+    at) corrects a returned submission, which goes back to the step that returned it.
+    Problems: submission.conflict, validation.failed, photo.missing, binding.already_bound."""
     require(actor, "collect.submit")
     found = replayed(actor, raw)
     if found is not None:
@@ -173,26 +188,33 @@ def submit(actor, raw) -> tuple[Submission, bool]:
     data = load_submission(raw)
     photos = _uploaded_photos(data.get("photos", []))
     build = {"shop": _shop, "binding": _binding}[data["kind"]]
-    submission = Submission(client_id=data["id"], body_hash=body_hash(raw), kind=data["kind"], collector_id=actor.id,
-                            captured_at=data["captured_at"], received_at=utcnow(),
-                            photos=[SubmissionPhoto(photo_sha256=sha, position=i) for i, sha in enumerate(photos)])
+    correcting = _by_client_id(raw)
+    submission = correcting or Submission(client_id=data["id"], kind=data["kind"], collector_id=actor.id)
+    submission.body_hash, submission.captured_at, submission.received_at = body_hash(raw), data["captured_at"], utcnow()
+    submission.photos = [SubmissionPhoto(photo_sha256=sha, position=i) for i, sha in enumerate(photos)]
+    submission.lon = submission.lat = submission.accuracy_m = None
     if data["position"]:
         submission.lon, submission.lat = data["position"]["lon"], data["position"]["lat"]
         submission.accuracy_m = data["position"]["accuracy_m"]
-    finish = build(actor, data, submission)
-    db.session.add(submission)
-    try:
-        # The row claims the id before any master data is touched: a second copy of the same body
-        # arriving at once waits here for the first, then is answered as its replay.
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        found = replayed(actor, raw)
-        if found is None:
-            raise
-        return found, False
-    finish()
-    record(actor, f"submission.{data['kind']}", submission, after=snapshot(submission))
+    build(actor, data, submission)
+    submission.base, submission.flags = review_apply.base_of(submission), review_apply.flags_of(submission)
+    if correcting:
+        submission.resubmitted(actor)
+        submission.comments = None
+    else:
+        review_chains.start(submission)
+        db.session.add(submission)
+        try:
+            # The row claims the id first: a second copy of the same body arriving at once waits
+            # here for the first, then is answered as its replay.
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            found = replayed(actor, raw)
+            if found is None:
+                raise
+            return found, False
+        record(actor, f"submission.{data['kind']}", submission, after=snapshot(submission))
     _commit_keeping_loaded()
     return submission, True
 
@@ -243,12 +265,11 @@ def _shop(actor, data: dict, submission: Submission):
     fields.update(building_code=building.object_code, room_code=room.object_code if room else None,
                   business_kind_label=BUSINESS_KINDS[data["business_kind"]])
     _located(submission, building.door_plate, building, room, full_text(building.area_id, parts), fields)
-    return lambda: None
 
 
 def _binding(actor, data: dict, submission: Submission):
-    """The grid worker's binding: the organisation by its credit code (registered here if new),
-    bound to the room or door plate. It takes effect at once."""
+    """The grid worker's binding: the organisation by its credit code, at the room or door plate.
+    It is checked now (a move must be confirmed) and applied when approved (app/review/apply.py)."""
     require(actor, "actuals.write")
     node = address_in(actor, data["address_code"], (Room, DoorPlate), "address_code")
     plate = node if isinstance(node, DoorPlate) else node.building.door_plate
@@ -262,21 +283,14 @@ def _binding(actor, data: dict, submission: Submission):
     name = data["name"] or (shop.data["shop_name"] if shop else None) or (org.name if org else None)
     if org is None and not name:
         raise Problem("validation.failed", field="name", detail="这是新登记的单位，请填写营业执照上的名称")
+    if org is not None:
+        check_move(actor, org, node, data["confirm_move"])
     fields = {"credit_code": code, "name": name, "confirm_move": data["confirm_move"], "note": data["note"],
               "plate_token": data["plate_token"], "shop": data["shop"], "address_code": node.object_code}
     room = node if isinstance(node, Room) else None
     _located(submission, plate, room.building if room else None, room, full_text(plate.area_id, node.parts), fields)
     submission.shop_id = shop.id if shop else None
-    submission.status = "applied"
-
-    def finish():
-        nonlocal org
-        if org is None:
-            org = add_organisation(actor, plate.area, {"name": name, "kind": credit_code.organisation_kind(code),
-                                                       "credit_code": code})
-        binding = attach(actor, org, node, data["confirm_move"])
-        submission.organisation, submission.binding_id = org, binding.id  # the answer names it
-    return finish
+    submission.organisation_id = org.id if org else None
 
 
 def my_submissions(actor, status: str | None, limit: int) -> list[Submission]:

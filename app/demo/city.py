@@ -35,6 +35,7 @@ from app.audit.services import record
 from app.extensions import db
 from app.places.models import Area, Building, Compound, DoorPlate, Road, Room, Unit
 from app.places.services import allocate_object_codes
+from app.review.chains import install_defaults
 from app.standards import beidou, credit_code, id_number
 
 DATA = Path(__file__).parent / "data" / "xiangyang"
@@ -77,6 +78,7 @@ def build(scale_name: str, seed: int, echo=print, if_empty: bool = False) -> dic
     city = _CityBuilder(SCALES[scale_name], random.Random(seed), echo)
     counts = city.run()
     logins = city.demo_users()
+    install_defaults()
     record(None, "demo_city.load", object_type="city", after={"scale": scale_name, "seed": seed, **counts})
     db.session.commit()
     if db.session.get_bind().dialect.name == "postgresql":

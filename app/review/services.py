@@ -1,0 +1,319 @@
+"""The reviewer's desk: the queue at my step, one item with what a reviewer needs to decide, the
+decisions, bulk approval (a dry run, then one background job), the Excel export and the overview."""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from flask import current_app
+from openpyxl import Workbook
+from sqlalchemy import func, or_, select
+
+from app.accounts.models import User
+from app.actuals.models import Organisation
+from app.audit.models import AuditLog
+from app.collect.models import SUBMISSION_KINDS, Submission, SubmissionPhoto
+from app.errors import Problem
+from app.extensions import db
+from app.jobs.services import enqueue, job_kind
+from app.lifecycle import as_utc, local_time, utcnow
+from app.places.models import Area, Building, Room
+from app.rules import require
+
+from . import apply
+from .models import REVIEWER_ROLES, WAITING
+
+PAGE = 50
+BULK_MAX = 20000
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the reviewer narrowed the queue to (all optional). `age_days`: waiting at least that long."""
+    area: str | None = None
+    kind: str | None = None
+    collector: str | None = None
+    age_days: int | None = None
+    has_photo: bool | None = None
+    flag: str | None = None
+    sort: str = "oldest"  # or "newest"
+
+    def args(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v not in (None, "", "oldest")}
+
+
+def _require_reviewer(actor) -> None:
+    if actor.role not in REVIEWER_ROLES:
+        raise Problem("auth.forbidden", f"“{actor.role_label}”不是审核角色，没有审核队列")
+
+
+def waiting_at_my_step(actor, f: QueueFilter):
+    """select(Submission) waiting at the actor's step, in their jurisdiction, narrowed by `f`."""
+    _require_reviewer(actor)
+    stmt = select(Submission).where(Submission.step_role == actor.role, Submission.status.in_(WAITING),
+                                    actor.jurisdiction.clause(Submission))
+    if f.area:
+        stmt = stmt.where(Submission.area_id.in_(select(Area.id).where(Area.code.startswith(f.area, autoescape=True))))
+    if f.kind:
+        stmt = stmt.where(Submission.kind == f.kind)
+    if f.collector:
+        stmt = stmt.where(Submission.collector_id.in_(select(User.id).where(User.username == f.collector)))
+    if f.age_days:
+        stmt = stmt.where(Submission.received_at <= utcnow() - timedelta(days=f.age_days))
+    if f.has_photo is not None:
+        has = select(SubmissionPhoto.submission_id).where(SubmissionPhoto.submission_id == Submission.id).exists()
+        stmt = stmt.where(has if f.has_photo else ~has)
+    if f.flag:
+        # JSON arrays are matched as text: the flag codes are plain, quoted words.
+        stmt = stmt.where(func.cast(Submission.flags, db.Text).contains(f'"{f.flag}"'))
+    return stmt
+
+
+def _cursor(value: int | None) -> str | None:
+    return None if value is None else base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+
+
+def _uncursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError:
+        value = None
+    if not isinstance(value, int):
+        raise Problem("validation.failed", field="cursor", detail="翻页标记无效，请从第一页重新打开")
+    return value
+
+
+def queue(actor, f: QueueFilter, cursor: str | None = None, limit: int = PAGE) -> dict:
+    """One page of the queue (by cursor: stable while items leave it), with its counts."""
+    stmt = waiting_at_my_step(actor, f)
+    after = _uncursor(cursor)
+    newest = f.sort == "newest"
+    if after is not None:
+        stmt = stmt.where(Submission.id < after if newest else Submission.id > after)
+    rows = list(db.session.scalars(stmt.order_by(Submission.id.desc() if newest else Submission.id).limit(limit + 1)))
+    more = len(rows) > limit
+    items = rows[:limit]
+    return {"items": items, "next": _cursor(items[-1].id) if more else None, "counts": counts(actor, f)}
+
+
+def counts(actor, f: QueueFilter) -> dict:
+    """How many wait under this filter, in all and per kind."""
+    stmt = waiting_at_my_step(actor, QueueFilter(**{**asdict(f), "kind": None}))
+    per_kind = dict(db.session.execute(stmt.with_only_columns(Submission.kind, func.count())
+                                       .group_by(Submission.kind).order_by(None)).tuples())
+    total = per_kind.get(f.kind, 0) if f.kind else sum(per_kind.values())
+    return {"total": total, "kinds": {k: per_kind.get(k, 0) for k in SUBMISSION_KINDS}}
+
+
+def item(actor, client_id: str) -> Submission:
+    """A submission the actor may see (any step, any state), or 404."""
+    require(actor, "actuals.read")
+    found = db.session.scalar(select(Submission).where(Submission.client_id == client_id))
+    return actor.jurisdiction.require(found)
+
+
+# --- what the item page shows ----------------------------------------------------------------
+
+def diff(submission: Submission) -> list[dict]:
+    """Rows of (field, submitted, current master data) for the reviewer, changed ones marked."""
+    d = submission.data
+    if submission.kind == "shop":
+        room = apply._shop_room(submission)
+        rows = [("address", "地址", submission.address_text, submission.address_text if room else "（尚无此户室，通过后新建）"),
+                ("room", "户室", d.get("room"), room.number if room else None),
+                ("use", "用途", "商铺", {"shop": "商铺"}.get(room.use, room.use) if room else None),
+                ("shop_name", "门店名称", d.get("shop_name"), None),
+                ("business_kind", "经营类别", d.get("business_kind_label"), None)]
+    else:
+        org = db.session.scalar(select(Organisation).where(Organisation.credit_code == d["credit_code"]))
+        binding = org.active_binding if org else None
+        from app.places.addresses import address_text
+
+        bound_at = address_text(binding.room or binding.door_plate) if binding else None
+        rows = [("credit_code", "统一社会信用代码", d["credit_code"], org.credit_code if org else None),
+                ("name", "单位名称", d.get("name"), org.name if org else None),
+                ("address", "绑定地址", submission.address_text, bound_at)]
+    return [{"field": f, "label": label, "submitted": new, "current": old, "changed": new != old}
+            for f, label, new, old in rows]
+
+
+def duplicates(actor, submission: Submission) -> dict:
+    """Possible duplicates: the same credit code anywhere, the same shop name within 100 m, the same
+    room. Those outside the actor's jurisdiction are only counted."""
+    found = []
+    d = submission.data
+    others = select(Submission).where(Submission.id != submission.id, Submission.status != "rejected")
+    if submission.kind == "binding":
+        same_code = others.where(Submission.kind == "binding",
+                                 func.cast(Submission.data, db.Text).contains(f'"{d["credit_code"]}"')).limit(20)
+        found += [("同一信用代码", s) for s in db.session.scalars(same_code)]
+    else:
+        if submission.lon is not None:
+            box = 100 / 111000  # degrees of latitude in 100 m (a degree of longitude is shorter: × 1.3)
+            candidates = db.session.scalars(others.where(
+                Submission.kind == "shop", Submission.lat.between(submission.lat - box, submission.lat + box),
+                Submission.lon.between(submission.lon - 1.3 * box, submission.lon + 1.3 * box)).limit(200))
+            found += [("100 米内同名门店", s) for s in candidates if s.data.get("shop_name") == d.get("shop_name")
+                      and apply.metres(submission.lon, submission.lat, s.lon, s.lat) <= 100]
+        same_room = others.where(Submission.kind == "shop", Submission.building_id == submission.building_id,
+                                 Submission.address_text == submission.address_text).limit(20)
+        found += [("同一户室", s) for s in db.session.scalars(same_room) if s not in [f[1] for f in found]]
+    inside = [(why, s) for why, s in found if actor.jurisdiction.covers(s)]
+    return {"items": inside, "outside": len(found) - len(inside)}
+
+
+def history(submission: Submission) -> list[AuditLog]:
+    return list(db.session.scalars(select(AuditLog).where(AuditLog.object_type == "submission",
+                                                          AuditLog.object_id == submission.id).order_by(AuditLog.id)))
+
+
+def flag_labels(submission: Submission) -> list[str]:
+    return [apply.FLAGS.get(code, code) for code in submission.flags or []]
+
+
+# --- decisions -------------------------------------------------------------------------------
+
+def decide(actor, client_id: str, action: str, reason: str | None = None, comments: dict | None = None,
+           version: int | None = None) -> Submission:
+    """claim, release, approve, reject (reason), return (comments per field), rebase; one commit."""
+    submission = item(actor, client_id)
+    if version is not None and version != submission.version:
+        raise Problem("conflict.version", f"该提交已更正为第 {submission.version} 版，请刷新后再审核",
+                      current_version=submission.version)
+    if action == "reject":
+        if not (reason or "").strip():
+            raise Problem("validation.failed", field="reason", detail="请填写不通过的理由")
+        submission.reject(actor, reason.strip())
+    elif action == "return":
+        comments = {k: v.strip() for k, v in (comments or {}).items() if v and v.strip()}
+        if not comments and not (reason or "").strip():
+            raise Problem("validation.failed", field="comments", detail="请至少对一个字段写明需要更正的内容")
+        submission.return_for_correction(actor, (reason or "").strip() or None, comments)
+    else:
+        getattr(submission, action)(actor)
+    db.session.commit()
+    return submission
+
+
+# --- bulk approval ---------------------------------------------------------------------------
+
+def bulk_plan(actor, f: QueueFilter) -> dict:
+    """The dry run: how many items the filter selects and which of them would fail, and why."""
+    ids = list(db.session.scalars(waiting_at_my_step(actor, f).with_only_columns(Submission.id)
+                                  .order_by(Submission.id).limit(BULK_MAX + 1)))
+    if len(ids) > BULK_MAX:
+        raise Problem("validation.failed", field="filter", detail=f"一次最多批量通过 {BULK_MAX} 条，请缩小筛选范围")
+    failures = []
+    for chunk in _chunks(ids):
+        for submission in db.session.scalars(select(Submission).where(Submission.id.in_(chunk))):
+            reason = _would_fail(actor, submission)
+            if reason:
+                failures.append({"id": submission.client_id, "address_text": submission.address_text, "reason": reason})
+    return {"count": len(ids), "ok": len(ids) - len(failures), "failures": failures[:100], "failed": len(failures)}
+
+
+def _would_fail(actor, submission: Submission) -> str | None:
+    if submission.claimed_by_other(actor):
+        return "已被其他审核人领取"
+    if submission.step + 1 >= len(submission.chain.steps):
+        changed = apply.conflicts(submission)
+        if changed:
+            return f"主数据已变化：{apply.describe(changed)}"
+    return None
+
+
+def start_bulk_approve(actor, f: QueueFilter):
+    _require_reviewer(actor)
+    return enqueue(actor, "review_bulk_approve", {"filter": asdict(f)})
+
+
+@job_kind("review_bulk_approve", "批量审核通过")
+def bulk_approve(job, progress) -> tuple:
+    """Approve what the filter selects, BATCH items per transaction; items that fail are left in the
+    queue and listed in the report."""
+    actor = db.session.get(User, job.created_by_id)
+    ids = list(db.session.scalars(waiting_at_my_step(actor, QueueFilter(**job.params["filter"]))
+                                  .with_only_columns(Submission.id).order_by(Submission.id).limit(BULK_MAX)))
+    progress(0, len(ids))
+    done, failed = 0, []
+    for chunk in _chunks(ids, BATCH):
+        for submission in db.session.scalars(select(Submission).where(Submission.id.in_(chunk))):
+            try:
+                with db.session.begin_nested():
+                    submission.approve(actor)
+            except Problem as e:
+                failed.append(f"{submission.address_text}：{e.detail}")
+        db.session.commit()
+        done += len(chunk)
+        progress(done)
+    report = f"已通过 {done - len(failed)} 条" + (f"；{len(failed)} 条未通过，仍在队列中：" + "；".join(failed[:20])
+                                              if failed else "")
+    return None, None, report
+
+
+def _chunks(ids: list[int], size: int = 1000):
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+# --- export ----------------------------------------------------------------------------------
+
+def start_export(actor, f: QueueFilter):
+    _require_reviewer(actor)
+    return enqueue(actor, "review_export", {"filter": asdict(f)})
+
+
+@job_kind("review_export", "导出审核队列")
+def export_queue(job, progress) -> tuple[str, str]:
+    actor = db.session.get(User, job.created_by_id)
+    stmt = waiting_at_my_step(actor, QueueFilter(**job.params["filter"]))
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    progress(0, total)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("审核队列")
+    sheet.append(["提交编号", "类型", "状态", "审核环节", "标准地址", "门店/单位名称", "统一社会信用代码",
+                  "采集人", "提交时间", "提示"])
+    collectors = dict(db.session.execute(select(User.id, User.display_name)).tuples())
+    for done, s in enumerate(db.session.scalars(stmt.order_by(Submission.id).execution_options(yield_per=1000)), 1):
+        sheet.append([s.client_id, s.kind_label, s.status_label, s.step_label, s.address_text,
+                      s.data.get("shop_name") or s.data.get("name"), s.data.get("credit_code"),
+                      collectors.get(s.collector_id), local_time(s.received_at), "；".join(flag_labels(s))])
+        progress(done)
+    folder = Path(current_app.config["EXPORT_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{job.id}.xlsx"
+    workbook.save(path)
+    return str(path), f"审核队列-{local_time(utcnow(), '%Y%m%d-%H%M')}.xlsx"
+
+
+# --- overview --------------------------------------------------------------------------------
+
+def overview(actor, area_code: str | None = None, days: int = 14) -> dict:
+    """Backlog per step, the oldest waiting item, and received/decided per day, in the actor's
+    jurisdiction (or one area of it)."""
+    require(actor, "actuals.read")
+    scope = actor.jurisdiction.clause(Submission)
+    if area_code:
+        if not actor.jurisdiction.covers_area_code(area_code):
+            raise Problem("validation.failed", field="area", detail=f"区划 {area_code} 不在您的辖区内")
+        scope = scope & Submission.area_id.in_(select(Area.id).where(Area.code.startswith(area_code, autoescape=True)))
+    waiting = select(Submission).where(scope, Submission.status.in_(WAITING))
+    backlog = db.session.execute(waiting.with_only_columns(Submission.step_role, func.count(), func.min(Submission.received_at))
+                                 .group_by(Submission.step_role).order_by(None)).all()
+    oldest = db.session.scalar(waiting.order_by(Submission.received_at).limit(1))
+    since = utcnow() - timedelta(days=days)
+    per_day = {}
+    for column, key in ((Submission.received_at, "received"), (Submission.decided_at, "decided")):
+        for when in db.session.scalars(select(column).where(scope, column >= since)):
+            day = local_time(when, "%m-%d")
+            per_day.setdefault(day, {"received": 0, "decided": 0})[key] += 1
+    today = utcnow()
+    days_list = [local_time(today - timedelta(days=i), "%m-%d") for i in range(days - 1, -1, -1)]
+    return {"backlog": [{"role": role, "count": n, "oldest": as_utc(first)} for role, n, first in backlog],
+            "oldest": oldest, "days": [{"day": d, **per_day.get(d, {"received": 0, "decided": 0})} for d in days_list]}
