@@ -65,7 +65,7 @@ def owning_unit_of(submission) -> bool:
 
 def validate_steps(steps) -> list[dict]:
     if not isinstance(steps, list) or not 1 <= len(steps) <= 6:
-        raise Problem("validation.failed", field="steps", detail="审核流程须有 1 到 6 个环节")
+        raise Problem("validation.failed", field="steps", detail="审核流程须有 1 到 6 个环节（区划专用流程可清空以取消）")
     out = []
     for i, step in enumerate(steps):
         how = step.get("reviewer") if isinstance(step, dict) else None
@@ -79,14 +79,17 @@ def validate_steps(steps) -> list[dict]:
     return out
 
 
-def edit(actor, kind: str, area_code: str | None, steps) -> Chain:
-    """A new version of the chain for (kind, area); items already in review finish on theirs."""
+def edit(actor, kind: str, area_code: str | None, steps) -> Chain | None:
+    """A new version of the chain for (kind, area); items already in review finish on theirs.
+    No steps for an area's own chain retires it: the area follows the wider chain again (None)."""
     require(actor, "users.manage")
     if kind not in SUBMISSION_KINDS:
         raise Problem("validation.failed", field="kind", detail=f"类型只能是：{'、'.join(SUBMISSION_KINDS)}")
     if area_code is not None and db.session.scalar(select(Area.id).where(Area.code == area_code)) is None:
         raise Problem("validation.failed", field="area_code", detail=f"没有代码为 {area_code} 的区划")
-    steps = validate_steps(steps)
+    retire = area_code is not None and steps == []
+    if not retire:
+        steps = validate_steps(steps)
     current = db.session.scalar(select(Chain).where(Chain.kind == kind, Chain.active,
                                                     Chain.area_code.is_(None) if area_code is None
                                                     else Chain.area_code == area_code).with_for_update())
@@ -94,6 +97,12 @@ def edit(actor, kind: str, area_code: str | None, steps) -> Chain:
     if current is not None:
         current.active, version = False, current.version + 1
         db.session.flush()  # the one-active index must see the old version retired first
+    if retire:
+        if current is None:
+            raise Problem("validation.failed", field="area_code", detail=f"区划 {area_code} 没有专用的审核流程")
+        record(actor, "review_chain.retire", current, before={"steps": current.steps})
+        db.session.commit()
+        return None
     chain = Chain(kind=kind, area_code=area_code, version=version, steps=steps, created_by_id=getattr(actor, "id", None))
     db.session.add(chain)
     db.session.flush()

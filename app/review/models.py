@@ -40,7 +40,7 @@ class Chain(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
-    area_code: Mapped[str | None] = mapped_column(String(12))  # None: everywhere without a chain of its own
+    area_code: Mapped[str | None] = mapped_column(String(15))  # None: everywhere without a chain of its own
     version: Mapped[int] = mapped_column(Integer, default=1)
     steps: Mapped[list] = mapped_column(JSON)  # [{"label": "初审", "reviewer": "street_or_owner"}, …]
     active: Mapped[bool] = mapped_column(Boolean, default=True)

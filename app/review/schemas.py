@@ -68,8 +68,9 @@ class StepIn(BaseSchema):
 
 class ChainIn(BaseSchema):
     kind = fields.String(required=True, validate=one_of(SUBMISSION_KINDS))
-    area_code = fields.String(load_default=None, validate=length(4, 12), metadata={"description": "空：全市默认"})
-    steps = fields.List(fields.Nested(StepIn), required=True, validate=validate.Length(1, 6, error="应有 1 到 6 个环节"))
+    area_code = fields.String(load_default=None, validate=length(4, 15), metadata={"description": "空：全市默认"})
+    steps = fields.List(fields.Nested(StepIn), required=True, validate=validate.Length(0, 6, error="最多 6 个环节"),
+                        metadata={"description": "1 到 6 个环节；区划专用流程给空列表即取消（回到上级流程）"})
 
 
 class ChainSchema(Schema):

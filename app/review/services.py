@@ -105,8 +105,8 @@ def queue(actor, f: QueueFilter, cursor: str | None = None, limit: int = PAGE) -
 def counts(actor, f: QueueFilter) -> dict:
     """How many wait under this filter, in all and per kind."""
     stmt = waiting_at_my_step(actor, QueueFilter(**{**asdict(f), "kind": None}))
-    per_kind = dict(db.session.execute(stmt.with_only_columns(Submission.kind, func.count())
-                                       .group_by(Submission.kind).order_by(None)).tuples())
+    per_kind = {kind: n for kind, n in db.session.execute(
+        stmt.with_only_columns(Submission.kind, func.count()).group_by(Submission.kind).order_by(None))}
     total = per_kind.get(f.kind, 0) if f.kind else sum(per_kind.values())
     return {"total": total, "kinds": {k: per_kind.get(k, 0) for k in SUBMISSION_KINDS}}
 
@@ -279,7 +279,7 @@ def export_queue(job, progress) -> tuple[str, str]:
     sheet = workbook.create_sheet("审核队列")
     sheet.append(["提交编号", "类型", "状态", "审核环节", "标准地址", "门店/单位名称", "统一社会信用代码",
                   "采集人", "提交时间", "提示"])
-    collectors = dict(db.session.execute(select(User.id, User.display_name)).tuples())
+    collectors = {uid: name for uid, name in db.session.execute(select(User.id, User.display_name))}
     for done, s in enumerate(db.session.scalars(stmt.order_by(Submission.id).execution_options(yield_per=1000)), 1):
         sheet.append([s.client_id, s.kind_label, s.status_label, s.step_label, s.address_text,
                       s.data.get("shop_name") or s.data.get("name"), s.data.get("credit_code"),

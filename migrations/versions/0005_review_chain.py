@@ -22,7 +22,7 @@ def upgrade():
     chain = op.create_table('review_chain',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('area_code', sa.String(length=12), nullable=True),
+    sa.Column('area_code', sa.String(length=15), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('steps', sa.JSON(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
