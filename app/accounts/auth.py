@@ -26,7 +26,7 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 @login.user_loader
 def _load_user(user_id: str) -> User | None:
     uid = int(user_id)
-    version = _recently_checked(("user", uid), lambda: db.session.scalar(
+    version = recently_checked(("user", uid), lambda: db.session.scalar(
         select(User.version).where(User.id == uid, User.active)))
     return None if version is None else _user_at(uid, version)
 
@@ -57,11 +57,12 @@ RECHECK_S = 1.0
 _checked: dict[tuple, tuple[float, object]] = {}
 
 
-def _recently_checked(key: tuple, look_up):
-    """look_up(), remembered for RECHECK_S; None (not found) is never remembered. Every request
-    names its user (a session or a department's key, many calls a second), so a user is looked up
-    again only after that second: a revoked key, or a deactivated or changed user, stops working
-    everywhere within it."""
+def recently_checked(key: tuple, look_up):
+    """look_up(), remembered for RECHECK_S under `key`; None (not found) is never remembered. Every
+    request names its user (a session or a department's key, many calls a second), so a user is
+    looked up again only after that second: a revoked key, or a deactivated or changed user, stops
+    working everywhere within it. Other settings read on every write (review chains) use it too;
+    forget_checked() makes this process read everything again at once."""
     now = time.monotonic()
     checked = _checked.get(key)
     if checked is not None and now - checked[0] < RECHECK_S:
@@ -83,7 +84,7 @@ def _valid_key(digest: str) -> tuple[int, int, int] | None:
             select(ApiKey.id, ApiKey.user_id, User.version).join(User, ApiKey.user_id == User.id)
             .where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None), User.active)).first()
         return tuple(row) if row else None
-    return _recently_checked(("key", digest), look_up)
+    return recently_checked(("key", digest), look_up)
 
 
 def forget_checked() -> None:

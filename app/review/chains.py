@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
+from app.accounts.auth import forget_checked, recently_checked
 from app.accounts.models import User, UserObject
 from app.audit.services import record
 from app.collect.models import SUBMISSION_KINDS
@@ -28,11 +29,12 @@ CITY_ZONE_WORDS = ("高新区", "开发区")
 def chain_for(kind: str, area_code: str) -> Chain:
     """The active chain of `kind` whose area is the longest prefix of `area_code` (or the kind's
     default)."""
-    chains = db.session.scalars(select(Chain).where(Chain.kind == kind, Chain.active)).all()
-    fitting = [c for c in chains if c.area_code is None or area_code.startswith(c.area_code)]
+    chains = recently_checked(("chains",), lambda: tuple(db.session.execute(
+        select(Chain.id, Chain.kind, Chain.area_code).where(Chain.active))))
+    fitting = [c for c in chains if c.kind == kind and (c.area_code is None or area_code.startswith(c.area_code))]
     if not fitting:
         raise Problem("server.unavailable", f"“{SUBMISSION_KINDS.get(kind, kind)}”尚未配置审核流程，请联系管理员")
-    return max(fitting, key=lambda c: len(c.area_code or ""))
+    return db.session.get(Chain, max(fitting, key=lambda c: len(c.area_code or "")).id)
 
 
 def start(submission) -> None:
@@ -55,12 +57,12 @@ def owning_unit_of(submission) -> bool:
     """Whether an active owning-unit reviewer holds the submission's building or door plate."""
     from app.places.models import Building
 
-    codes = [submission.door_plate.object_code]
-    if submission.building_id:
-        codes.append(db.session.scalar(select(Building.object_code).where(Building.id == submission.building_id)))
-    return db.session.scalar(
-        select(UserObject.user_id).join(User, UserObject.user_id == User.id)
-        .where(UserObject.object_code.in_(codes), User.role == "owner_reviewer", User.active).limit(1)) is not None
+    owned = recently_checked(("owned",), lambda: frozenset(db.session.scalars(
+        select(UserObject.object_code).join(User, UserObject.user_id == User.id)
+        .where(User.role == "owner_reviewer", User.active))))
+    if submission.door_plate.object_code in owned:
+        return True
+    return bool(submission.building_id) and db.session.get(Building, submission.building_id).object_code in owned
 
 
 def validate_steps(steps) -> list[dict]:
@@ -102,6 +104,7 @@ def edit(actor, kind: str, area_code: str | None, steps) -> Chain | None:
             raise Problem("validation.failed", field="area_code", detail=f"区划 {area_code} 没有专用的审核流程")
         record(actor, "review_chain.retire", current, before={"steps": current.steps})
         db.session.commit()
+        forget_checked()
         return None
     chain = Chain(kind=kind, area_code=area_code, version=version, steps=steps, created_by_id=getattr(actor, "id", None))
     db.session.add(chain)
@@ -109,6 +112,7 @@ def edit(actor, kind: str, area_code: str | None, steps) -> Chain | None:
     record(actor, "review_chain.edit", chain, before={"steps": current.steps} if current else None,
            after={"kind": kind, "area_code": area_code, "version": version, "steps": steps})
     db.session.commit()
+    forget_checked()  # this process at once; the others within RECHECK_S
     return chain
 
 
@@ -127,6 +131,7 @@ def install_defaults(actor=None) -> int:
     if made:
         record(actor, "review_chain.defaults", None, object_type="review_chain", after={"chains": made})
         db.session.commit()
+        forget_checked()
     return made
 
 
