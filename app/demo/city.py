@@ -38,6 +38,8 @@ from app.places.services import allocate_object_codes
 from app.review.chains import install_defaults
 from app.standards import beidou, credit_code, id_number
 
+from .review import demo_submissions
+
 DATA = Path(__file__).parent / "data" / "xiangyang"
 LEVELS = {"city": "city", "county": "district", "township": "township", "village": "community"}
 BATCH = 5000
@@ -83,6 +85,7 @@ def build(scale_name: str, seed: int, echo=print, if_empty: bool = False) -> dic
     db.session.commit()
     if db.session.get_bind().dialect.name == "postgresql":
         _reset_sequences()
+    counts["submissions"] = demo_submissions(seed)
     _print_logins(logins, echo)
     return {"counts": counts, "logins": logins}
 
