@@ -190,9 +190,11 @@ def submit(actor, raw) -> tuple[Submission, bool]:
     build = {"shop": _shop, "binding": _binding}[data["kind"]]
     correcting = _by_client_id(raw)
     submission = correcting or Submission(client_id=data["id"], kind=data["kind"], collector_id=actor.id)
-    submission.body_hash, submission.captured_at, submission.received_at = body_hash(raw), data["captured_at"], utcnow()
+    submission.body_hash, submission.received_at = body_hash(raw), utcnow()
     submission.photos = [SubmissionPhoto(photo_sha256=sha, position=i) for i, sha in enumerate(photos)]
-    submission.lon = submission.lat = submission.accuracy_m = None
+    # A correction without a position or capture time (made on another phone) keeps the original's.
+    if data["captured_at"] or not correcting:
+        submission.captured_at = data["captured_at"]
     if data["position"]:
         submission.lon, submission.lat = data["position"]["lon"], data["position"]["lat"]
         submission.accuracy_m = data["position"]["accuracy_m"]

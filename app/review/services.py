@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from openpyxl import Workbook
@@ -307,13 +308,19 @@ def overview(actor, area_code: str | None = None, days: int = 14) -> dict:
     backlog = db.session.execute(waiting.with_only_columns(Submission.step_role, func.count(), func.min(Submission.received_at))
                                  .group_by(Submission.step_role).order_by(None)).all()
     oldest = db.session.scalar(waiting.order_by(Submission.received_at).limit(1))
-    since = utcnow() - timedelta(days=days)
-    per_day = {}
-    for column, key in ((Submission.received_at, "received"), (Submission.decided_at, "decided")):
-        for when in db.session.scalars(select(column).where(scope, column >= since)):
-            day = local_time(when, "%m-%d")
-            per_day.setdefault(day, {"received": 0, "decided": 0})[key] += 1
-    today = utcnow()
-    days_list = [local_time(today - timedelta(days=i), "%m-%d") for i in range(days - 1, -1, -1)]
+    # Local midnights, as UTC instants: each day is a range, counted in one scan of the period.
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    midnight = datetime.combine(utcnow().astimezone(zone).date(), time(), zone)
+    starts = [midnight - timedelta(days=i) for i in range(days - 1, -1, -1)]
+    utc = [t.astimezone(timezone.utc) for t in starts + [midnight + timedelta(days=1)]]  # SQLite keeps no zone
+    bounds = list(zip(utc, utc[1:]))
+
+    def per_day(column):
+        row = db.session.execute(select(*(func.count().filter(column >= a, column < b) for a, b in bounds))
+                                 .where(scope, column >= utc[0])).one()
+        return list(row)
+
+    received, decided = per_day(Submission.received_at), per_day(Submission.decided_at)
     return {"backlog": [{"role": role, "count": n, "oldest": as_utc(first)} for role, n, first in backlog],
-            "oldest": oldest, "days": [{"day": d, **per_day.get(d, {"received": 0, "decided": 0})} for d in days_list]}
+            "oldest": oldest, "days": [{"day": start.strftime("%m-%d"), "received": r, "decided": d}
+                                       for start, r, d in zip(starts, received, decided)]}

@@ -4,6 +4,7 @@ import * as outbox from './outbox.js';
 import * as pack from './pack.js';
 import * as bind from './screens/bind.js';
 import * as collect from './screens/collect.js';
+import * as correct from './screens/correct.js';
 import * as home from './screens/home.js';
 import * as inbox from './screens/inbox.js';
 import * as item from './screens/item.js';
@@ -14,7 +15,7 @@ import { app, refreshPack } from './state.js';
 import * as store from './store.js';
 import { h } from './ui.js';
 
-const SCREENS = { '': home, scan, site, collect, bind, outbox: queue, inbox, item };
+const SCREENS = { '': home, scan, site, collect, bind, outbox: queue, inbox, item, correct };
 let leave = null;
 
 async function render() {

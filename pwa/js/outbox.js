@@ -22,6 +22,9 @@ const LAST_RETRY_S = 300;
 
 export function pending(items) { return items.filter((i) => i.state !== 'sent'); }
 
+// On its way: it goes by itself when the network and the server allow, nobody has to act.
+export function waiting(item) { return WAITING.has(item.state); }
+
 // A new submission, saved before anything is sent; the caller flushes once its draft is gone.
 export async function enqueue(body, photos, label) {
   const item = { id: body.id, kind: body.kind, body, photos, label, state: 'queued', attempts: 0,

@@ -35,7 +35,14 @@ export function field(label, input, check) {
   };
   input.addEventListener('input', validate);
   input.addEventListener('blur', validate);
-  return { el: h('div', {}, h('label', { for: input.id || (input.id = `f-${input.name}`) }, label), input, error), validate, error };
+  return { el: h('div', {}, h('label', { for: input.id || (input.id = `f-${input.name}`) }, label), input, error), input, validate, error };
+}
+
+// Check every field, showing each message; the first field at fault gets the focus.
+export function validateAll(fields) {
+  const ok = fields.map((f) => f.validate()).every(Boolean);
+  if (!ok) document.querySelector('[aria-invalid="true"]')?.focus();
+  return ok;
 }
 
 export function uuid() {

@@ -14,10 +14,10 @@ import uuid
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tests.e2e.fakecam import plate_y4m
-from tests.factories import credit_code_for, unique
+from tests.factories import REVIEWER_OF_ROLE, approve_all_steps, credit_code_for, unique
 
 pytestmark = pytest.mark.e2e
 
@@ -165,6 +165,21 @@ def submissions(app, client_id: str) -> list:
     return rows
 
 
+def organisation(app, code: str) -> dict | None:
+    """The organisation registered with this credit code, and the door plate it is bound at."""
+    from app.actuals.models import Organisation
+    from app.extensions import db
+
+    with app.app_context():
+        org = db.session.scalar(select(Organisation).where(Organisation.credit_code == code))
+        found = org and {"name": org.name, "kind": org.kind, "bindings": [(b.active, b.door_plate_id is not None)
+                                                                       for b in org.bindings],
+                         "bound_at": org.active_binding.door_plate.object_code
+                         if org.active_binding and org.active_binding.door_plate else None}
+        db.session.remove()
+    return found
+
+
 def wait_for_display_copy(app, sha: str, seconds: float = 20) -> None:
     """The server re-encodes each photo in the background, after answering the upload."""
     from app.collect.models import Photo
@@ -190,7 +205,8 @@ def stored_photo(app, sha: str) -> Image.Image:
     return Image.open(io.BytesIO(PhotoStore(app.config["PHOTO_STORAGE_ROOT"]).read(sha)))
 
 
-def test_police_collects_a_shop_and_the_grid_worker_binds_it(app, phone, plate, storefront, screenshot, server):
+def test_police_collects_a_shop_and_the_grid_worker_binds_it(app, phone, plate, storefront, screenshot, server,
+                                                             as_user):
     police = phone("police")
     screenshot(police, "field-home-phone", full_page=False)
     scan(police, plate)
@@ -229,14 +245,14 @@ def test_police_collects_a_shop_and_the_grid_worker_binds_it(app, phone, plate, 
     screenshot(grid, "field-bind-phone", full_page=False)
     grid.click("#bind")
     expect(grid.locator("#item-state")).to_have_text("已上传")
-    from app.actuals.models import Organisation
-    from app.extensions import db
-
-    with app.app_context():
-        org = db.session.scalar(select(Organisation).where(Organisation.credit_code == code))
-        assert org.name == shop_name and org.kind == "individual"
-        assert org.active_binding.door_plate.object_code == plate["code"]
-        db.session.remove()
+    expect(grid.locator("#item-note")).to_contain_text("已提交，待审核")  # bound only once approved
+    binding_id = grid.url.split("#/item/")[1]
+    [row] = submissions(app, binding_id)
+    assert row["kind"] == "binding" and row["status"] == "submitted"
+    assert organisation(app, code) is None
+    approve_all_steps(as_user, binding_id)
+    org = organisation(app, code)
+    assert org["name"] == shop_name and org["kind"] == "individual" and org["bound_at"] == plate["code"]
     assert not police.errors and not grid.errors
     for page in (police, grid):  # nothing fetched from anywhere else: no CDN, no map tiles
         assert [u for u in page.requests if not u.startswith(server.url + "/") and not u.startswith(("data:", "blob:"))] == []
@@ -405,6 +421,7 @@ def test_a_business_bound_elsewhere_is_moved_only_after_confirming(app, phone, p
         "id": str(uuid.uuid4()), "kind": "binding", "address_code": places["grid"]["room"], "credit_code": code,
         "name": unique("襄阳搬家公司")})
     assert first.status_code == 201
+    approve_all_steps(as_user, first.json["id"])  # the business is now bound at that room
     grid = phone("grid")
     scan(grid, plate)
     grid.click("text=按信用代码绑定其他单位")
@@ -417,19 +434,13 @@ def test_a_business_bound_elsewhere_is_moved_only_after_confirming(app, phone, p
     grid.goto("/app/#/outbox")
     grid.click("text=确认迁移并上传")
     expect(grid.locator("#outbox li").first.locator(".chip")).to_have_text("已上传")
-    from app.actuals.models import Organisation
-    from app.extensions import db
-
-    with app.app_context():
-        org = db.session.scalar(select(Organisation).where(Organisation.credit_code == code))
-        assert [(b.active, b.door_plate_id is not None) for b in org.bindings] == [(False, False), (True, True)]
-        db.session.remove()
+    moved = grid.locator("#outbox li").first.get_attribute("data-id")
+    assert organisation(app, code)["bindings"] == [(True, False)]  # still where it was, until approved
+    approve_all_steps(as_user, moved)
+    assert organisation(app, code)["bindings"] == [(False, False), (True, True)]
 
 
 def test_returned_submissions_come_first_in_the_inbox(app, phone, places, as_user):
-    from app.collect.models import Submission
-    from app.extensions import db
-
     police_api = as_user("police")
     image = io.BytesIO()
     Image.new("RGB", (40, 30), (1, 2, 3)).save(image, "JPEG")
@@ -442,12 +453,120 @@ def test_returned_submissions_come_first_in_the_inbox(app, phone, places, as_use
         body = {"id": str(uuid.uuid4()), "kind": "shop", "building_code": places["grid"]["building"], "floor": 1,
                 "room": "8", "shop_name": name, "business_kind": "retail", "photos": [sha]}
         ids.append(police_api.post("/api/v1/submissions", json=body).json["id"])
-    with app.app_context():  # a reviewer sent the first back (the review chain does this)
-        db.session.scalar(select(Submission).where(Submission.client_id == ids[0])).status = "returned"
-        db.session.commit()
-        db.session.remove()
+    returned = as_user("street").post(f"/api/v1/review/items/{ids[0]}/return", json={"reason": "照片看不清招牌"})
+    assert returned.status_code == 200, returned.json
     police = phone("police")
     police.goto("/app/#/inbox")
     expect(police.locator("#inbox li").first).to_contain_text(names[0])
     expect(police.locator("#inbox li").first.locator(".chip")).to_have_text("已退回，待更正")
+    expect(police.locator("#inbox li").first.locator(".reason")).to_have_text("退回理由：照片看不清招牌")
     expect(police.locator("main")).to_contain_text("条被退回，需要更正")
+
+
+def review_queue_item(as_user, reviewer: str, client_id: str) -> dict | None:
+    """The submission as it stands in the reviewer's queue, or None when it is not there."""
+    page = as_user(reviewer).get("/api/v1/review/queue?collector=police&sort=newest&limit=200")
+    assert page.status_code == 200, page.json
+    return next((i for i in page.json["items"] if i["id"] == client_id), None)
+
+
+def test_a_returned_shop_is_corrected_offline_and_goes_back_to_its_reviewer(app, phone, plate, storefront, as_user,
+                                                                          screenshot):
+    police = phone("police")
+    scan(police, plate)
+    photograph(police, storefront)
+    shop_name, room, right_room = unique("回锅肉馆"), unique("6"), unique("7")
+    fill_in(police, plate, shop_name, room)
+    client_id = submit(police)
+    expect(police.locator("#item-state")).to_have_text("已上传")
+    assert review_queue_item(as_user, "street", client_id)["data"]["room"] == room
+
+    returned = as_user("street").post(f"/api/v1/review/items/{client_id}/return", json={
+        "reason": "房号与现场不符，请核对", "comments": {"room": f"房号应为{right_room}", "building_code": "楼栋无误"}})
+    assert returned.status_code == 200, returned.json
+    assert returned.json["status"] == "returned" and returned.json["version"] == 1
+    assert review_queue_item(as_user, "street", client_id) is None
+
+    police.goto("/app/#/inbox")
+    item = police.locator(f"#inbox li[data-id='{client_id}']")
+    expect(police.locator("#inbox li").first).to_have_attribute("data-id", client_id)  # returned ones first
+    expect(item.locator(".chip")).to_have_text("已退回，待更正")
+    expect(item.locator(".reason")).to_have_text("退回理由：房号与现场不符，请核对")
+    expect(item.locator(".comment[data-field='room']")).to_have_text(f"室号 / 铺位号：房号应为{right_room}")
+    expect(item.locator(".comment[data-field='building_code']")).to_have_text("楼栋：楼栋无误")
+    screenshot(police, "field-inbox-returned-phone", full_page=False)
+
+    police.context.set_offline(True)  # corrected where there is no signal
+    item.locator("[data-correct]").click()
+    expect(police.locator("#room-comment")).to_have_text(f"审核意见：房号应为{right_room}")
+    expect(police.locator("[name=room]")).to_have_value(room)
+    expect(police.locator("[name=shop_name]")).to_have_value(shop_name)
+    expect(police.locator("#return-reason")).to_have_text("退回理由：房号与现场不符，请核对")
+    expect(police.locator(".commented")).to_have_count(1)  # only the room: the building is not edited here
+    screenshot(police, "field-correct-phone", full_page=False)
+    police.locator(".commented").evaluate("(e) => e.scrollIntoView({block: 'center'})")
+    screenshot(police, "field-correct-room-phone", full_page=False)
+    police.fill("[name=room]", "7 7")
+    police.click("#submit-correction")
+    expect(police.locator("#room-error")).to_contain_text("室号只能是")  # the same checks as when collecting
+    police.fill("[name=room]", right_room)
+    expect(police.locator("#address-preview")).to_contain_text(f"{right_room}室")
+    police.click("#submit-correction")
+    police.wait_for_url(re.compile(r"#/item/"))
+    expect(police.locator("#item-state")).to_have_text("已保存，待上传")
+    police.reload()  # the app was closed before the signal came back
+    police.goto("/app/#/inbox")
+    expect(item.locator(".chip")).to_have_text("更正待上传")
+    expect(item.locator("[data-correct]")).to_have_count(0)
+    expect(police.locator("#badge b")).to_have_text("1")
+    assert submissions(app, client_id)[0]["status"] == "returned"
+
+    police.context.set_offline(False)  # the outbox sends it by itself, and the inbox asks again
+    expect(item.locator(".chip")).to_have_text(re.compile(r"^(已提交，待审核|审核中)$"))
+    expect(police.locator("#badge")).to_be_hidden()
+    [row] = submissions(app, client_id)
+    assert row["data"]["room"] == right_room and row["data"]["shop_name"] == shop_name and len(row["photos"]) == 1
+    back = review_queue_item(as_user, "street", client_id)
+    assert back["data"]["room"] == right_room and back["version"] == 2 and not back["comments"]
+
+    sent = police.evaluate("(id) => import('/app/js/store.js').then((m) => m.getItem(id)).then((i) => i.body)", client_id)
+    assert sent["revision"] == 1 and sent["photos"] == row["photos"]
+    replay = as_user("police").post("/api/v1/submissions", json=sent)  # its answer lost: sent once more
+    assert replay.status_code == 200 and replay.json["version"] == 2
+
+    assert approve_all_steps(as_user, client_id)["status"] == "approved"
+    police.goto("/app/#/outbox")
+    police.goto("/app/#/inbox")
+    expect(item.locator(".chip")).to_have_text("已通过")
+    assert not police.errors
+
+
+def test_a_returned_binding_is_corrected_with_the_name_on_the_licence(app, phone, places, as_user):
+    code = credit_code_for("92")
+    sent = as_user("grid").post("/api/v1/submissions", json={
+        "id": str(uuid.uuid4()), "kind": "binding", "address_code": places["grid"]["room"], "credit_code": code,
+        "name": unique("张记")})
+    assert sent.status_code == 201, sent.json
+    client_id = sent.json["id"]
+    reviewer = REVIEWER_OF_ROLE[as_user("admin").get(f"/api/v1/review/items/{client_id}").json["step_role"]]
+    name = unique("襄阳市樊城区张记副食店")
+    returned = as_user(reviewer).post(f"/api/v1/review/items/{client_id}/return",
+                                      json={"reason": "名称不全", "comments": {"name": f"应为执照上的“{name}”"}})
+    assert returned.status_code == 200, returned.json
+
+    grid = phone("grid")
+    grid.goto("/app/#/inbox")
+    item = grid.locator(f"#inbox li[data-id='{client_id}']")
+    expect(item.locator(".comment[data-field='name']")).to_have_text(f"单位名称：应为执照上的“{name}”")
+    item.locator("[data-correct]").click()
+    expect(grid.locator("[name=credit_code]")).to_have_value(code)
+    expect(grid.locator("#name-comment")).to_have_text(f"审核意见：应为执照上的“{name}”")
+    grid.fill("[name=name]", name)
+    grid.click("#submit-correction")
+    expect(grid.locator("#item-state")).to_have_text("已上传")
+    expect(grid.locator("#item-note")).to_have_text("更正已收到，回到退回它的审核环节。")
+    grid.goto("/app/#/inbox")
+    expect(item.locator(".chip")).to_have_text(re.compile(r"^(已提交，待审核|审核中)$"))
+    assert approve_all_steps(as_user, client_id)["status"] == "approved"
+    assert organisation(app, code)["name"] == name
+    assert not grid.errors

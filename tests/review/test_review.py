@@ -9,7 +9,10 @@ import threading
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from datetime import datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
 
 from app.actuals.models import Organisation
 from app.audit.models import AuditLog
@@ -165,7 +168,7 @@ def test_a_returned_shop_is_corrected_and_comes_back_to_the_step_that_returned_i
 
     stale = police.post("/api/v1/submissions", json={**body, "room": "102"})  # no revision: not a correction
     assert stale.status_code == 409 and stale.json["code"] == "submission.conflict"
-    corrected = {**body, "room": "102", "revision": 1}
+    corrected = {**body, "room": "102", "revision": 1, "position": None}  # as from another phone
     answer = police.post("/api/v1/submissions", json=corrected)
     assert answer.status_code == 201, answer.json
     assert answer.json["status"] == "in_review" and answer.json["version"] == 2 and answer.json["comments"] is None
@@ -173,7 +176,9 @@ def test_a_returned_shop_is_corrected_and_comes_back_to_the_step_that_returned_i
     assert in_queue(district, sid) and not in_queue(street, sid)  # back at the second step
     assert act(district, sid, "approve", version=1).json["code"] == "conflict.version"  # reviewed the old one
     assert act(district, sid, "approve", version=2).json["status"] == "approved"
-    assert item(as_user, sid)["data"]["room"] == "102"
+    corrected_item = item(as_user, sid)
+    assert corrected_item["data"]["room"] == "102"
+    assert (corrected_item["lon"], corrected_item["lat"]) == (body["position"]["lon"], body["position"]["lat"])
 
 
 def test_only_the_collector_corrects_and_only_a_returned_submission(app, as_user, places, photo):
@@ -418,10 +423,21 @@ def test_the_overview_counts_the_backlog_per_step(app, as_user, places, photo):
     from app.accounts.models import User
     from app.review.services import overview
 
-    as_user("police").post("/api/v1/submissions", json=shop_body(places["grid"]["building"], photo, room=new_room_number()))
+    sid = as_user("police").post("/api/v1/submissions", json=shop_body(places["grid"]["building"], photo,
+                                                                      room=new_room_number())).json["id"]
     with app.app_context():
         street = db.session.scalar(select(User).where(User.username == "street"))
+        before = overview(street)["days"]
+        # Half past midnight today in Xiangyang is 16:30 UTC yesterday: it counts for today there.
+        zone = ZoneInfo(app.config["TIMEZONE"])
+        early = datetime.combine(datetime.now(zone).date(), time(0, 30), zone)
+        db.session.execute(update(Submission).where(Submission.client_id == sid).values(
+            received_at=early.astimezone(timezone.utc)))
+        db.session.commit()
         seen = overview(street)
+        assert seen["days"][-1]["day"] == early.strftime("%m-%d")
+        assert seen["days"][-1]["received"] == before[-1]["received"]  # moved within today
+        assert seen["days"][-2]["received"] == before[-2]["received"]
         waiting = db.session.scalar(select(func.count()).select_from(Submission).where(
             Submission.step_role == "street_reviewer", street.jurisdiction.clause(Submission)))
         assert {b["role"]: b["count"] for b in seen["backlog"]}["street_reviewer"] == waiting

@@ -1,16 +1,16 @@
 // Steps 2-5 of "two scans, five steps": photograph the storefront, choose the building, fill in the
 // address, submit. The draft is saved on the phone at every change, so the camera app (which can
 // make the phone close this page) or a restart loses nothing: the app reopens at the same step.
+import { shopAddress, shopBody, shopForm } from '../forms.js';
 import * as outbox from '../outbox.js';
 import * as pack from '../pack.js';
 import { distanceM, formatDistance, locate, POOR_ACCURACY_M } from '../geo.js';
 import { prepare } from '../photo.js';
 import * as store from '../store.js';
-import { field, go, h, show } from '../ui.js';
+import { go, h, show, validateAll } from '../ui.js';
 
 const STEPS = ['photo', 'building', 'address', 'confirm'];
 const MAX_PHOTOS = 5;
-const ROOM = /^[0-9A-Za-z-]{1,16}$/;
 
 export async function render() {
   const draft = await store.getDraft();
@@ -134,45 +134,19 @@ function buildingStep(draft, plate) {
 
 function addressStep(draft, plate) {
   const building = pack.building(draft.building);
-  const units = pack.unitsOf(building.code);
-  const kinds = pack.businessKinds();
-  const unit = h('select', { name: 'unit' }, h('option', { value: '' }, '不在单元内（如临街底商）'),
-    units.map((u) => h('option', { value: u.number, selected: draft.unit === u.number }, `${u.number}单元`)));
-  const floor = h('input', { name: 'floor', type: 'number', inputmode: 'numeric', value: draft.floor ?? '1', min: -5, max: 200 });
-  const room = h('input', { name: 'room', value: draft.room ?? '', autocomplete: 'off', placeholder: '如 101、A-3' });
-  const shopName = h('input', { name: 'shop_name', value: draft.shopName ?? '', autocomplete: 'off', placeholder: '招牌上的店名' });
-  const kind = h('select', { name: 'business_kind' }, h('option', { value: '' }, '请选择'),
-    Object.entries(kinds).map(([k, label]) => h('option', { value: k, selected: draft.businessKind === k }, label)));
-  const fields = [
-    units.length > 0 && field('单元', unit),
-    field('楼层', floor, (v) => (/^-?\d+$/.test(v) && +v >= -5 && +v <= 200 ? null : '楼层应为 -5 到 200 之间的整数（地下填负数）')),
-    field('室号 / 铺位号', room, (v) => (ROOM.test(v.trim()) ? null : '室号只能是 1-16 位数字、字母或“-”，如 101、A-3')),
-    field('店名', shopName, (v) => (v.trim().length >= 2 && v.trim().length <= 64 ? null : '店名应为 2–64 个字')),
-    field('经营类别', kind, (v) => (v ? null : '请选择经营类别')),
-  ].filter(Boolean);
-  const preview = h('div', { class: 'address', id: 'address-preview' });
-  const update = () => {
-    preview.textContent = pack.addressText(plate, { building, unit: unit.value || null, room: room.value.trim() || '□' });
-    save(draft, { unit: unit.value || null, floor: floor.value, room: room.value.trim(), shopName: shopName.value.trim(),
-      businessKind: kind.value });
-  };
-  for (const input of [unit, floor, room, shopName, kind]) input.addEventListener('input', update);
-  update();
+  const form = shopForm(building, draft);
+  for (const input of form.inputs) input.addEventListener('input', () => save(draft, form.values()));
   show(...header(draft, plate, '填写地址'),
     h('p', { class: 'muted' }, `楼栋：${pack.buildingLabel(building)}`),
-    ...fields.map((f) => f.el),
-    h('div', { class: 'card' }, h('p', { class: 'muted' }, '将保存为：'), preview),
-    h('button', { id: 'next', onclick: () => {
-      const ok = fields.map((f) => f.validate()).every(Boolean);
-      if (ok) next(draft, 'confirm');
-      else document.querySelector('[aria-invalid="true"]')?.focus();
-    } }, '下一步：核对并提交'),
+    ...form.fields.map((f) => f.el),
+    form.preview,
+    h('button', { id: 'next', onclick: () => { if (validateAll(form.fields)) next(draft, 'confirm'); } }, '下一步：核对并提交'),
     back(draft, 'building'));
 }
 
 async function confirmStep(draft, plate) {
   const building = pack.building(draft.building);
-  const text = pack.addressText(plate, { building, unit: draft.unit, room: draft.room });
+  const text = shopAddress(building, draft);
   const photos = await Promise.all(draft.photos.map((sha) => store.getPhoto(sha)));
   const kindLabel = pack.businessKinds()[draft.businessKind];
   show(...header(draft, plate, '核对并提交'),
@@ -184,10 +158,8 @@ async function confirmStep(draft, plate) {
     h('button', { id: 'submit', onclick: async (e) => {
       e.target.disabled = true;
       const body = {
-        id: draft.id, kind: 'shop', building_code: building.code, unit: draft.unit || null,
-        floor: Number(draft.floor), room: draft.room, shop_name: draft.shopName, business_kind: draft.businessKind,
-        photos: draft.photos, captured_at: new Date(draft.createdAt).toISOString(), position: draft.position,
-        plate_token: draft.token || null,
+        id: draft.id, kind: 'shop', building_code: building.code, ...shopBody(draft), photos: draft.photos,
+        captured_at: new Date(draft.createdAt).toISOString(), position: draft.position, plate_token: draft.token || null,
       };
       await outbox.enqueue(body, draft.photos, { title: draft.shopName, address: text });
       await store.dropDraft();

@@ -1,29 +1,64 @@
-// My submissions as the server has them: in review, approved, and returned for correction first.
+// My submissions as the server has them: returned for correction first, with the reviewer's reason
+// and comments per field, and the button to correct them. A correction still on the phone shows as
+// waiting to upload (the server only learns of it when the outbox sends it).
 import * as api from '../api.js';
+import { label } from '../forms.js';
+import * as outbox from '../outbox.js';
 import * as store from '../store.js';
-import { h, show } from '../ui.js';
+import { go, h, show } from '../ui.js';
 
-const ORDER = { returned: 0, rejected: 1, submitted: 2, in_review: 3, approved: 4, applied: 5 };
+const ORDER = { returned: 0, rejected: 1, submitted: 2, in_review: 3, approved: 4 };
 
 export async function render() {
   let list = (await store.getMeta('inbox')) ?? null;
   let note = '';
-  try {
-    list = { items: await api.mySubmissions(), at: Date.now() };
-    await store.setMeta('inbox', list);
-  } catch (e) {
-    if (!e.offline) note = e.message;
-    else if (list) note = '离线：显示上次联网时的内容';
-  }
-  const items = [...(list?.items ?? [])].sort((a, b) => ORDER[a.status] - ORDER[b.status]);
-  const returned = items.filter((s) => s.status === 'returned').length;
-  show(
-    h('h1', {}, '我的提交'),
-    note && h('p', { class: 'muted' }, note),
-    returned > 0 && h('p', { class: 'error' }, `${returned} 条被退回，需要更正`),
-    items.length ? h('ul', { class: 'list', id: 'inbox' }, items.map((s) => h('li', { class: 'item', 'data-status': s.status },
-      h('b', {}, s.data.shop_name ?? s.data.name ?? s.kind_label), ' ', h('span', { class: `chip ${s.status}` }, s.status_label),
-      h('div', { class: 'muted' }, s.address_text))))
-      : h('p', { class: 'muted' }, list ? '还没有提交' : '离线，且尚未联网获取过'),
-  );
+  const load = async () => {
+    try {
+      list = { items: await api.mySubmissions(), at: Date.now() };
+      await store.setMeta('inbox', list);
+      note = '';
+    } catch (e) {
+      if (!e.offline) note = e.message;
+      else if (list) note = '离线：显示上次联网时的内容';
+    }
+  };
+  let sent = null;
+  const draw = async () => {
+    const corrections = new Map((await store.outboxItems()).filter((i) => i.body.revision).map((i) => [i.id, i]));
+    const before = sent;
+    sent = [...corrections.values()].filter((i) => i.state === 'sent').length;
+    if (before !== null && sent > before) await load(); // a correction arrived: the server has a new status
+    const items = [...(list?.items ?? [])].sort((a, b) => (ORDER[a.status] ?? 9) - (ORDER[b.status] ?? 9));
+    const fix = (s) => (corrections.get(s.id)?.body.revision === s.version ? corrections.get(s.id) : null);
+    const returned = items.filter((s) => toCorrect(s, fix(s))).length;
+    show(
+      h('h1', {}, '我的提交'),
+      note && h('p', { class: 'muted' }, note),
+      returned > 0 && h('p', { class: 'error' }, `${returned} 条被退回，需要更正`),
+      items.length ? h('ul', { class: 'list', id: 'inbox' }, items.map((s) => row(s, fix(s))))
+        : h('p', { class: 'muted' }, list ? '还没有提交' : '离线，且尚未联网获取过'),
+    );
+  };
+  await load();
+  await draw();
+  return store.onChange(draw);
+}
+
+// Returned, and no correction of it is on its way (one the server refused needs another).
+function toCorrect(s, fix) {
+  return s.status === 'returned' && !(fix && (fix.state === 'sent' || outbox.waiting(fix)));
+}
+
+function row(s, fix) {
+  const [chip, state] = !fix ? [s.status_label, s.status] : fix.state === 'sent' ? ['更正已上传', 'sent']
+    : outbox.waiting(fix) ? ['更正待上传', 'queued'] : ['更正未被接收', 'failed'];
+  return h('li', { class: 'item', 'data-id': s.id, 'data-status': s.status },
+    h('b', {}, s.data.shop_name ?? s.data.name ?? s.kind_label), ' ', h('span', { class: `chip ${state}` }, chip),
+    h('div', { class: 'muted' }, s.address_text),
+    (s.status === 'returned' || s.status === 'rejected') && s.reason
+      && h('p', { class: 'reason' }, `${s.status === 'returned' ? '退回' : '不通过'}理由：${s.reason}`),
+    s.status === 'returned' && Object.entries(s.comments ?? {}).map(([name, comment]) =>
+      h('p', { class: 'comment', 'data-field': name }, h('b', {}, `${label(name)}：`), comment)),
+    fix && state === 'failed' && h('p', { class: 'error' }, fix.error),
+    toCorrect(s, fix) && h('button', { class: 'small', 'data-correct': s.id, onclick: () => go(`#/correct/${s.id}`) }, '更正'));
 }

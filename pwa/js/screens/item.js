@@ -3,6 +3,8 @@ import * as outbox from '../outbox.js';
 import * as store from '../store.js';
 import { h, show } from '../ui.js';
 
+const SENT = { shop: '服务器已收到，进入审核。', binding: '已提交，待审核：审核通过后单位才绑定到这个地址。' };
+
 export async function render([id]) {
   const draw = async () => {
     const item = await store.getItem(id);
@@ -12,7 +14,7 @@ export async function render([id]) {
       h('div', { class: `status-big ${sent ? 'sent' : ''}`, id: 'item-state', 'data-state': item.state },
         sent ? '已上传' : item.state === 'queued' || item.state === 'retry' || item.state === 'sending'
           ? '已保存，待上传' : outbox.STATES[item.state]),
-      h('p', { class: 'muted' }, sent ? '服务器已收到，进入审核。' : '已保存在本机，有网络时自动上传；关闭应用也不会丢失。'),
+      h('p', { class: 'muted', id: 'item-note' }, sent ? (item.body.revision ? '更正已收到，回到退回它的审核环节。' : SENT[item.kind]) : '已保存在本机，有网络时自动上传；关闭应用也不会丢失。'),
       item.error && !sent && h('p', { class: 'error' }, item.error),
       h('div', { class: 'card' }, h('b', {}, item.label.title), h('div', { class: 'address' }, item.label.address)),
       h('a', { class: 'button', href: '#/scan', id: 'scan-next' }, '继续扫码'),

@@ -1,5 +1,6 @@
 // The outbox as the user sees it: every item with its state, what failed and why, and what to do.
 import * as api from '../api.js';
+import { label } from '../forms.js';
 import * as outbox from '../outbox.js';
 import * as store from '../store.js';
 import { h, show, when } from '../ui.js';
@@ -27,7 +28,7 @@ export async function render() {
           + `${item.attempts && item.state !== 'sent' ? ` · 已尝试 ${item.attempts} 次` : ''}`),
         item.error && item.state !== 'sent' && h('p', { class: 'error' }, item.error),
         item.fields && item.state !== 'sent' && h('ul', { class: 'error' },
-          Object.entries(item.fields).map(([f, m]) => h('li', {}, `${f}：${m}`))),
+          Object.entries(item.fields).map(([f, m]) => h('li', {}, `${label(f)}：${m}`))),
         item.state === 'confirm' && h('button', { class: 'small', onclick: () => outbox.confirmMove(item.id) }, '确认迁移并上传'),
         (item.state === 'failed' || item.state === 'confirm') && h('button', { class: 'small danger', onclick: async () => {
           if (confirm('删除这条记录？删除后无法恢复。')) await store.deleteItem(item.id);

@@ -14,7 +14,8 @@ export async function render([code], query) {
   }
   const token = query.get('token') || null;
   const items = await store.outboxItems();
-  const local = items.filter((i) => i.kind === 'shop' && i.state !== 'sent'
+  // Shops only on this phone (a correction's shop is on the server already).
+  const local = items.filter((i) => i.kind === 'shop' && i.state !== 'sent' && !i.body.revision
     && pack.building(i.body.building_code)?.plate === plate.code);
   const shops = [...pack.shopsAt(plate.code),
     ...local.map((i) => ({ id: i.id, name: i.body.shop_name, address_text: i.label.address, room_code: null, status_label: '本机待上传' }))];
@@ -30,7 +31,7 @@ export async function render([code], query) {
     shops.length ? h('ul', { class: 'list', id: 'shops' }, shops.map((s) => h('li', { class: 'item' },
       h('b', {}, s.name), ' ', h('span', { class: 'chip' }, s.status_label),
       h('div', { class: 'muted' }, s.address_text),
-      bindingsSent.has(s.id) ? h('p', { class: 'ok' }, '已提交绑定')
+      bindingsSent.has(s.id) ? h('p', { class: 'ok' }, '已提交绑定，待审核')
         : can('actuals.write') && h('button', { class: 'small', 'data-shop': s.id,
           onclick: () => go(`#/bind/${plate.code}?shop=${s.id}&token=${token ?? ''}`) }, '绑定单位'))))
       : h('p', { class: 'muted' }, '这个门牌下没有待绑定的门店'),
