@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 from typing import Callable
 
 from flask import Flask, current_app
@@ -59,6 +60,13 @@ def background(task, *args) -> None:
     if current_app.config["JOBS_IN_PROCESS"]:
         start_in_process_consumer()
     task(*args)
+
+
+def result_file(job: Job, suffix: str) -> Path:
+    """Where a job writes its result: EXPORT_DIR/<job id><suffix>, the folder made if missing."""
+    folder = Path(current_app.config["EXPORT_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{job.id}{suffix}"
 
 
 def own_job(actor, job_id: str) -> Job:

@@ -5,7 +5,6 @@ Both read rows in batches (yield_per), so a district of 60,000 buildings is neve
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from flask import current_app
 from openpyxl import Workbook
@@ -14,7 +13,7 @@ from sqlalchemy import func, select
 from app.accounts.models import User
 from app.actuals.models import ORGANISATION_KINDS, Binding, Organisation
 from app.extensions import db
-from app.jobs.services import job_kind
+from app.jobs.services import job_kind, result_file
 
 from .addresses import area_index, chain_text, full_text
 from .models import BUILDING_USES, ROOM_USES, Area, Building, DoorPlate, Road, Room
@@ -117,9 +116,7 @@ def export_xlsx(job, progress) -> tuple[str, str]:
         done += 1
         progress(done)
 
-    folder = Path(current_app.config["EXPORT_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{job.id}.xlsx"
+    path = result_file(job, ".xlsx")
     workbook.save(path)
     return str(path), f"{area.name}-{area.code}.xlsx"
 

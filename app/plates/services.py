@@ -16,7 +16,7 @@ from app.audit.services import record, snapshot
 from app.errors import Problem
 from app.extensions import db
 from app.jobs.models import Job
-from app.jobs.services import enqueue, job_kind
+from app.jobs.services import enqueue, job_kind, result_file
 from app.lifecycle import utcnow
 from app.places.addresses import (ADDRESS_MODELS, address_text, area_id_of, area_index, find_by_code, kind_of,
                                   location_of)
@@ -269,9 +269,7 @@ def print_job(job, progress) -> tuple[str, str, str]:
     actor = db.session.get(User, job.created_by_id)
     params = job.params
     codes = print_targets(actor, params.get("area_code"), params.get("object_codes"), params["kinds"])
-    folder = Path(current_app.config["EXPORT_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{job.id}.pdf"
+    path = result_file(job, ".pdf")
     report = render_batch(actor, codes, params["layout"], path, progress, job.id)
     kinds = "".join(PLATE_LABELS[k] for k in params["kinds"])
     return str(path), f"{kinds}-{params.get('area_code') or '清单'}-{params['layout']}.pdf", report_message(report)

@@ -6,12 +6,11 @@ import base64
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from openpyxl import Workbook
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.actuals.models import Organisation
@@ -19,9 +18,9 @@ from app.audit.models import AuditLog
 from app.collect.models import SUBMISSION_KINDS, Submission, SubmissionPhoto
 from app.errors import Problem
 from app.extensions import db
-from app.jobs.services import enqueue, job_kind
+from app.jobs.services import enqueue, job_kind, result_file
 from app.lifecycle import as_utc, local_time, utcnow
-from app.places.models import Area, Building, Room
+from app.places.models import Area
 from app.rules import require
 
 from . import apply
@@ -286,9 +285,7 @@ def export_queue(job, progress) -> tuple[str, str]:
                       s.data.get("shop_name") or s.data.get("name"), s.data.get("credit_code"),
                       collectors.get(s.collector_id), local_time(s.received_at), "；".join(flag_labels(s))])
         progress(done)
-    folder = Path(current_app.config["EXPORT_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{job.id}.xlsx"
+    path = result_file(job, ".xlsx")
     workbook.save(path)
     return str(path), f"审核队列-{local_time(utcnow(), '%Y%m%d-%H%M')}.xlsx"
 

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from app.actuals.models import Binding, Organisation
-from app.collect.models import Photo, Submission
+from app.actuals.models import Organisation
+from app.collect.models import Submission
 from app.extensions import db
 from tests.factories import approve_all_steps, credit_code_for, unique
 
