@@ -28,4 +28,6 @@ def download(job_id):
     job = own_job(actor(), job_id)
     if job.status != "done":
         raise Problem("state.not_allowed", f"任务{job.status_label}，尚无结果可下载")
+    if not job.result_path:
+        raise Problem("resource.not_found", "这个任务没有结果文件（结果见任务说明）")
     return send_file(job.result_path, as_attachment=True, download_name=job.result_name)

@@ -13,4 +13,4 @@ class JobSchema(Schema):
     message = fields.String(allow_none=True)
     created_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
-    download = fields.Function(lambda j: url_for("jobs.download", job_id=j.id) if j.status == "done" else None)
+    download = fields.Function(lambda j: url_for("jobs.download", job_id=j.id) if j.status == "done" and j.result_path else None)

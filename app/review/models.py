@@ -138,6 +138,16 @@ class Reviewable:
         self.base = apply.base_of(self)
         self._record(actor, "review.rebase", before={"base": before}, after={"base": self.base})
 
+    def is_turn_of(self, actor) -> bool:
+        """Whether `actor` may act on it now (the pages offer the decisions only then)."""
+        from app.errors import Problem
+
+        try:
+            self._check_turn(actor)
+        except Problem:
+            return False
+        return True
+
     # --- helpers ---------------------------------------------------------------------------
     def _check_turn(self, actor) -> None:
         from app.errors import Problem

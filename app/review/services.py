@@ -45,6 +45,14 @@ class QueueFilter:
     def args(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v not in (None, "", "oldest")}
 
+    def label(self, actor) -> str:
+        """The selection in words, for a job's page: "街道/乡镇初审队列：门店采集，等待≥3天"."""
+        parts = [f"区划 {self.area}" if self.area else None, SUBMISSION_KINDS.get(self.kind),
+                 f"采集人 {self.collector}" if self.collector else None,
+                 f"等待≥{self.age_days}天" if self.age_days else None,
+                 {True: "有照片", False: "无照片"}.get(self.has_photo), apply.FLAGS.get(self.flag)]
+        return f"{actor.role_label}队列：" + ("，".join(p for p in parts if p) or "全部")
+
 
 def _require_reviewer(actor) -> None:
     if actor.role not in REVIEWER_ROLES:
@@ -230,7 +238,7 @@ def _would_fail(actor, submission: Submission) -> str | None:
 
 def start_bulk_approve(actor, f: QueueFilter):
     _require_reviewer(actor)
-    return enqueue(actor, "review_bulk_approve", {"filter": asdict(f)})
+    return enqueue(actor, "review_bulk_approve", {"filter": asdict(f), "label": f.label(actor)})
 
 
 @job_kind("review_bulk_approve", "批量审核通过")
@@ -266,7 +274,7 @@ def _chunks(ids: list[int], size: int = 1000):
 
 def start_export(actor, f: QueueFilter):
     _require_reviewer(actor)
-    return enqueue(actor, "review_export", {"filter": asdict(f)})
+    return enqueue(actor, "review_export", {"filter": asdict(f), "label": f.label(actor)})
 
 
 @job_kind("review_export", "导出审核队列")

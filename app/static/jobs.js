@@ -25,8 +25,10 @@ export function followJob(jobUrl, elements) {
     elements.status.textContent = job.status_label;
     elements.message.textContent = job.message || "";
     if (job.status === "done") {
-      elements.download.href = job.download;
-      elements.download.hidden = false;
+      if (job.download) {
+        elements.download.href = job.download;
+        elements.download.hidden = false;
+      }
     } else if (job.status !== "failed") {
       setTimeout(tick, 700);
     }

@@ -395,6 +395,10 @@ def test_bulk_approval_dry_run_names_what_would_fail_then_the_job_approves_the_r
     job = street.get(started.headers["Location"]).json
     assert job["status"] == "done" and job["done"] == 3, job
     assert "已通过 2 条" in job["message"] and "1 条未通过" in job["message"]
+    assert job["download"] is None  # nothing to download: the result is the message
+    assert street.get(f"/api/v1/jobs/{job['id']}/download").status_code == 404
+    page = street.get(f"/jobs/{job['id']}").get_data(as_text=True)
+    assert f"街道/乡镇初审队列：采集人 {name}" in page
     assert [item(as_user, i)["status"] for i in ids] == ["submitted", "in_review", "in_review"]
     with app.app_context():
         assert db.session.get(Job, job["id"]).kind == "review_bulk_approve"
