@@ -126,7 +126,7 @@ def _item_page(user, s: Submission, f: services.QueueFilter, problem: Problem | 
         node = db.session.get(Building, s.building_id) if s.building_id else s.door_plate
         markers.append({"code": node.object_code, "label": address_text(node), "at": map_point(*at)})
     if s.lon is not None:
-        markers.append({"code": "", "label": "拍照位置", "at": map_point(s.lon, s.lat)})
+        markers.append({"code": "", "label": "拍照位置", "at": map_point(s.lon, s.lat), "color": "#d9480f"})
     history = services.history(s)
     earlier, later = _neighbours(user, f, s)
     return render_template(

@@ -9,7 +9,7 @@ export function drawMap(element, markers, tiles) {
     const link = document.createElement(m.code ? "a" : "span");
     if (m.code) link.href = `/places/a/${encodeURIComponent(m.code)}`;
     link.textContent = m.label; // text, not HTML: names come from data
-    L.circleMarker(latLng, { radius: 6, color: "#0b4ea2", weight: 2, fillOpacity: 0.6 })
+    L.circleMarker(latLng, { radius: 6, color: m.color || "#0b4ea2", weight: 2, fillOpacity: 0.6 })
       .bindPopup(link)
       .addTo(map);
     return latLng;
