@@ -850,15 +850,20 @@ def main() -> None:
                 r.delete(key)
         except Exception as e:  # noqa: BLE001
             print(f"(could not remove the Redis keys of queue {queue_name}: {e})", file=sys.stderr)
-        if args.keep:
-            print(f"\nkept: database {database} ({PG_BASE}/{database}), files in {tmp}")
-        else:
-            if created:
-                try:
-                    psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-                except RuntimeError as e:
-                    print(f"(could not drop {database}: {e})", file=sys.stderr)
-            shutil.rmtree(tmp, ignore_errors=True)
+        keep_or_drop(args.keep, created, database, tmp)
+
+
+def keep_or_drop(keep: bool, created: bool, database: str, tmp) -> None:
+    """At the end of a run: say where the database and files are (--keep), or drop and remove them."""
+    if keep:
+        print(f"\nkept: database {database} ({PG_BASE}/{database}), files in {tmp}")
+        return
+    if created:
+        try:
+            psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        except RuntimeError as e:
+            print(f"(could not drop {database}: {e})", file=sys.stderr)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -41,9 +41,12 @@ class Photo(db.Model):
 
 class Submission(Reviewable, db.Model):
     __tablename__ = "submission"
-    # A reviewer's queue: what waits for their role (step_role is set only while waiting), in order.
+    # A reviewer's queue: what waits for their role (step_role is set only while waiting), in order;
+    # and its counts per kind in the reviewer's areas, read from the second index alone.
     __table_args__ = (Index("ix_submission_queue", "step_role", "id", sqlite_where=text("step_role IS NOT NULL"),
-                            postgresql_where=text("step_role IS NOT NULL")),)
+                            postgresql_where=text("step_role IS NOT NULL")),
+                      Index("ix_submission_queue_area", "step_role", "area_id", "kind", "status",
+                            sqlite_where=text("step_role IS NOT NULL"), postgresql_where=text("step_role IS NOT NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[str] = mapped_column(String(36), unique=True)

@@ -48,6 +48,8 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_submission_claimed_by_id_user'), 'user', ['claimed_by_id'], ['id'])
         batch_op.create_index('ix_submission_queue', ['step_role', 'id'], unique=False,
                               sqlite_where=sa.text('step_role IS NOT NULL'), postgresql_where=sa.text('step_role IS NOT NULL'))
+        batch_op.create_index('ix_submission_queue_area', ['step_role', 'area_id', 'kind', 'status'], unique=False,
+                              sqlite_where=sa.text('step_role IS NOT NULL'), postgresql_where=sa.text('step_role IS NOT NULL'))
     now = sa.func.now()
     for kind in ("shop", "binding"):
         op.execute(chain.insert().values(kind=kind, area_code=None, version=1, steps=DEFAULT_STEPS, active=True,
@@ -62,6 +64,8 @@ def upgrade():
 def downgrade():
     op.execute("UPDATE submission SET status = 'applied' WHERE status = 'approved' AND kind = 'binding'")
     with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.drop_index('ix_submission_queue_area', sqlite_where=sa.text('step_role IS NOT NULL'),
+                            postgresql_where=sa.text('step_role IS NOT NULL'))
         batch_op.drop_index('ix_submission_queue', sqlite_where=sa.text('step_role IS NOT NULL'),
                             postgresql_where=sa.text('step_role IS NOT NULL'))
         batch_op.drop_constraint(batch_op.f('fk_submission_claimed_by_id_user'), type_='foreignkey')
