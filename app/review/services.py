@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from openpyxl import Workbook
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
 from app.actuals.models import Organisation
@@ -115,6 +116,9 @@ def queue(actor, f: QueueFilter, cursor: str | None = None, limit: int = PAGE) -
     newest = f.sort == "newest"
     if after is not None:
         stmt = stmt.where(Submission.id < after if newest else Submission.id > after)
+    # What a queue row shows, loaded with the page rather than one item at a time.
+    stmt = stmt.options(joinedload(Submission.door_plate), selectinload(Submission.photos),
+                        selectinload(Submission.organisation))
     rows = list(db.session.scalars(stmt.order_by(Submission.id.desc() if newest else Submission.id).limit(limit + 1)))
     more = len(rows) > limit
     items = rows[:limit]
