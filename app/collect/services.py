@@ -149,18 +149,16 @@ def body_hash(raw: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def replayed(actor, raw) -> Submission | None:
-    """The submission this body was already accepted as, or None if its id is new.
-    Problems: submission.conflict (the id was used for a different body, or by someone else)."""
-    found = _by_client_id(raw)
-    if found is None:
-        return None
+def replayed(actor, raw, found: Submission | None) -> bool:
+    """Whether `found` (the submission under the body's id) is this body accepted already; False
+    for a new id or a correction. Problems: submission.conflict (the id was used for a different
+    body, or by someone else)."""
+    if found is None or _is_correction(actor, found, raw):
+        return False
     if found.collector_id != actor.id or found.body_hash != body_hash(raw):
-        if _is_correction(actor, found, raw):
-            return None
         raise Problem("submission.conflict", f"编号 {found.client_id} 已用于另一份内容不同的提交；"
                       "请在“待上传”中删除这条后重新填写", field="id")
-    return found
+    return True
 
 
 def _by_client_id(raw) -> Submission | None:
@@ -173,7 +171,7 @@ def _by_client_id(raw) -> Submission | None:
 def _is_correction(actor, found: Submission, raw: dict) -> bool:
     """A returned submission sent again by its collector, naming the version it corrects."""
     return (found.status == "returned" and found.collector_id == actor.id and found.kind == raw.get("kind")
-            and raw.get("revision") == found.version)
+            and raw.get("revision") == found.version and found.body_hash != body_hash(raw))
 
 
 def submit(actor, raw) -> tuple[Submission, bool]:
@@ -182,13 +180,13 @@ def submit(actor, raw) -> tuple[Submission, bool]:
     at) corrects a returned submission, which goes back to the step that returned it.
     Problems: submission.conflict, validation.failed, photo.missing, binding.already_bound."""
     require(actor, "collect.submit")
-    found = replayed(actor, raw)
-    if found is not None:
+    found = _by_client_id(raw)
+    if replayed(actor, raw, found):
         return found, False
     data = load_submission(raw)
     photos = _uploaded_photos(data.get("photos", []))
     build = {"shop": _shop, "binding": _binding}[data["kind"]]
-    correcting = _by_client_id(raw)
+    correcting = found
     submission = correcting or Submission(client_id=data["id"], kind=data["kind"], collector_id=actor.id)
     submission.body_hash, submission.received_at = body_hash(raw), utcnow()
     submission.photos = [SubmissionPhoto(photo_sha256=sha, position=i) for i, sha in enumerate(photos)]
@@ -199,7 +197,6 @@ def submit(actor, raw) -> tuple[Submission, bool]:
         submission.lon, submission.lat = data["position"]["lon"], data["position"]["lat"]
         submission.accuracy_m = data["position"]["accuracy_m"]
     build(actor, data, submission)
-    submission.base, submission.flags = review_apply.base_of(submission), review_apply.flags_of(submission)
     if correcting:
         submission.resubmitted(actor)
         submission.comments = None
@@ -212,8 +209,8 @@ def submit(actor, raw) -> tuple[Submission, bool]:
             db.session.flush()
         except IntegrityError:
             db.session.rollback()
-            found = replayed(actor, raw)
-            if found is None:
+            found = _by_client_id(raw)
+            if not replayed(actor, raw, found):
                 raise
             return found, False
         record(actor, f"submission.{data['kind']}", submission, after=snapshot(submission))
@@ -267,6 +264,8 @@ def _shop(actor, data: dict, submission: Submission):
     fields.update(building_code=building.object_code, room_code=room.object_code if room else None,
                   business_kind_label=BUSINESS_KINDS[data["business_kind"]])
     _located(submission, building.door_plate, building, room, full_text(building.area_id, parts), fields)
+    submission.base = review_apply.shop_state(building, room)
+    submission.flags = review_apply.flags_of(submission, (building.lon, building.lat) if building.lon is not None else None)
 
 
 def _binding(actor, data: dict, submission: Submission):
@@ -293,6 +292,7 @@ def _binding(actor, data: dict, submission: Submission):
     _located(submission, plate, room.building if room else None, room, full_text(plate.area_id, node.parts), fields)
     submission.shop_id = shop.id if shop else None
     submission.organisation_id = org.id if org else None
+    submission.base, submission.flags = review_apply.binding_state(org, node), review_apply.flags_of(submission)
 
 
 def my_submissions(actor, status: str | None, limit: int) -> list[Submission]:

@@ -45,17 +45,25 @@ def _binding_target(submission):
     return db.session.get(Room, submission.room_id) if submission.room_id else submission.door_plate
 
 
-def base_of(submission) -> dict:
-    """The versions of the master data the submission would change, as they are now."""
-    if submission.kind == "shop":
-        return {"building": _version(db.session.get(Building, submission.building_id)),
-                "room": _version(_shop_room(submission))}
-    org = db.session.scalar(select(Organisation).where(Organisation.credit_code == submission.data["credit_code"]))
+def shop_state(building: Building, room: Room | None) -> dict:
+    return {"building": _version(building), "room": _version(room)}
+
+
+def binding_state(org: Organisation | None, target) -> dict:
     state = _version(org)
     if state is not None:
         binding = org.active_binding
         state["binding"] = binding.id if binding else None
-    return {"organisation": state, "address": _version(_binding_target(submission))}
+    return {"organisation": state, "address": _version(target)}
+
+
+def base_of(submission) -> dict:
+    """The versions of the master data the submission would change, as they are now (the field
+    services record them from the objects they have loaded: shop_state, binding_state)."""
+    if submission.kind == "shop":
+        return shop_state(db.session.get(Building, submission.building_id), _shop_room(submission))
+    org = db.session.scalar(select(Organisation).where(Organisation.credit_code == submission.data["credit_code"]))
+    return binding_state(org, _binding_target(submission))
 
 
 def conflicts(submission) -> dict | None:
@@ -141,7 +149,8 @@ def where_of(submission):
     return (node.lon, node.lat) if node and node.lon is not None else None
 
 
-def flags_of(submission) -> list[str]:
+def flags_of(submission, at: tuple[float, float] | None = None) -> list[str]:
+    """Codes of FLAGS for a submission; `at`: its building's (lon, lat), when already loaded."""
     flags = []
     if submission.kind == "binding":
         flags += credit_code_warnings(submission.data["credit_code"])
@@ -151,7 +160,7 @@ def flags_of(submission) -> list[str]:
         if submission.lon is None:
             flags.append("gps.none")
         else:
-            at = where_of(submission)
+            at = at or where_of(submission)
             if at and metres(submission.lon, submission.lat, *at) > current_app.config["REVIEW_GPS_FAR_M"]:
                 flags.append("gps.far")
     return flags

@@ -26,23 +26,35 @@ CITY_STEPS = [FIRST, {"label": "复审", "reviewer": "city"}]
 CITY_ZONE_WORDS = ("高新区", "开发区")
 
 
-def chain_for(kind: str, area_code: str) -> Chain:
-    """The active chain of `kind` whose area is the longest prefix of `area_code` (or the kind's
-    default)."""
+def chain_for(kind: str, area_code: str) -> tuple[int, str | None, list[dict]]:
+    """(id, area code, steps) of the active chain of `kind` whose area is the longest prefix of
+    `area_code` (or the kind's default)."""
     chains = recently_checked(("chains",), lambda: tuple(db.session.execute(
-        select(Chain.id, Chain.kind, Chain.area_code).where(Chain.active))))
+        select(Chain.id, Chain.kind, Chain.area_code, Chain.steps).where(Chain.active))))
     fitting = [c for c in chains if c.kind == kind and (c.area_code is None or area_code.startswith(c.area_code))]
     if not fitting:
         raise Problem("server.unavailable", f"“{SUBMISSION_KINDS.get(kind, kind)}”尚未配置审核流程，请联系管理员")
-    return db.session.get(Chain, max(fitting, key=lambda c: len(c.area_code or "")).id)
+    found = max(fitting, key=lambda c: len(c.area_code or ""))
+    return found.id, found.area_code, found.steps
+
+
+_steps: dict[int, list[dict]] = {}
+
+
+def steps_of(chain_id: int) -> list[dict]:
+    """A chain version's steps. A version is never changed (an edit writes a new one), so each
+    process reads it once."""
+    steps = _steps.get(chain_id)
+    if steps is None:
+        steps = _steps[chain_id] = db.session.scalar(select(Chain.steps).where(Chain.id == chain_id))
+    return steps
 
 
 def start(submission) -> None:
     """Put a new submission at the first step of its chain."""
-    submission.chain = chain_for(submission.kind, area_index.code(submission.area_id))
-    submission.chain_id = submission.chain.id
+    submission.chain_id, _, steps = chain_for(submission.kind, area_index.code(submission.area_id))
     submission.step, submission.status = 0, "submitted"
-    submission.step_role = resolve(submission.chain.steps[0], submission)
+    submission.step_role = resolve(steps[0], submission)
 
 
 def resolve(step: dict, submission) -> str:
@@ -62,6 +74,8 @@ def owning_unit_of(submission) -> bool:
         .where(User.role == "owner_reviewer", User.active))))
     if submission.door_plate.object_code in owned:
         return True
+    if submission.kind == "shop":  # the building it names, without reading it again
+        return submission.data["building_code"] in owned
     return bool(submission.building_id) and db.session.get(Building, submission.building_id).object_code in owned
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, text
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 from app.lifecycle import as_utc, utcnow
@@ -64,15 +64,18 @@ class Reviewable:
     reason: Mapped[str | None] = mapped_column(Text)  # why it was rejected or returned
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    @declared_attr
-    def chain(cls) -> Mapped[Chain | None]:
-        return relationship(Chain, lazy="joined")
+    @property
+    def steps(self) -> list[dict]:
+        """The steps of the chain version it started on."""
+        from . import chains
+
+        return chains.steps_of(self.chain_id) if self.chain_id else []
 
     @property
     def step_label(self) -> str | None:
-        if self.chain is None or self.status not in WAITING + ("returned",):
+        if self.chain_id is None or self.status not in WAITING + ("returned",):
             return None
-        return self.chain.steps[self.step]["label"]
+        return self.steps[self.step]["label"]
 
     def claimed_by_other(self, actor) -> bool:
         return (self.claimed_by_id not in (None, actor.id) and self.claimed_until is not None
@@ -97,9 +100,9 @@ class Reviewable:
         from . import apply, chains
 
         self._check_turn(actor)
-        if self.step + 1 < len(self.chain.steps):
+        if self.step + 1 < len(self.steps):
             self.step += 1
-            self.status, self.step_role = "in_review", chains.resolve(self.chain.steps[self.step], self)
+            self.status, self.step_role = "in_review", chains.resolve(self.steps[self.step], self)
         else:
             apply.apply(actor, self)
             self.status, self.step_role, self.decided_at = "approved", None, utcnow()
@@ -125,7 +128,7 @@ class Reviewable:
         if self.status != "returned" or self.collector_id != actor.id:
             raise Problem("state.not_allowed", "只能更正本人被退回的提交")
         self.status = "submitted" if self.step == 0 else "in_review"
-        self.step_role = chains.resolve(self.chain.steps[self.step], self)
+        self.step_role = chains.resolve(self.steps[self.step], self)
         self.version += 1
         self._record(actor, "review.resubmit")
 

@@ -244,7 +244,7 @@ def bulk_plan(actor, f: QueueFilter) -> dict:
 def _would_fail(actor, submission: Submission) -> str | None:
     if submission.claimed_by_other(actor):
         return "已被其他审核人领取"
-    if submission.step + 1 >= len(submission.chain.steps):
+    if submission.step + 1 >= len(submission.steps):
         changed = apply.conflicts(submission)
         if changed:
             return f"主数据已变化：{apply.describe(changed)}"

@@ -134,7 +134,7 @@ def _item_page(user, s: Submission, f: services.QueueFilter, problem: Problem | 
         duplicates=services.duplicates(user, s), history=history, actions=HISTORY, my_turn=s.is_turn_of(user),
         names=_names([s.collector_id, s.claimed_by_id]), distance=distance, markers=markers,
         far_m=current_app.config["REVIEW_GPS_FAR_M"], earlier=earlier, later=later,
-        labels={"reason": "理由", "comments": "更正意见"}, steps=s.chain.steps if s.chain else [],
+        labels={"reason": "理由", "comments": "更正意见"}, steps=s.steps,
         who=WHO, roles=ROLES), problem.status if problem else 200
 
 
