@@ -149,5 +149,10 @@ def install_defaults(actor=None) -> int:
     return made
 
 
+def area_names(chains: list[Chain]) -> dict[str, str]:
+    codes = {c.area_code for c in chains if c.area_code}
+    return {code: name for code, name in db.session.execute(select(Area.code, Area.name).where(Area.code.in_(codes)))}
+
+
 def active_chains() -> list[Chain]:
     return list(db.session.scalars(select(Chain).where(Chain.active).order_by(Chain.kind, Chain.area_code)))

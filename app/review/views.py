@@ -227,8 +227,9 @@ def chain_editor():
             problem = e
             editing = {"kind": kind, "area_code": area_code, "steps": steps}
         else:
-            flash(f"已保存“{SUBMISSION_KINDS[chain.kind]}”{('（' + chain.area_code + '）') if chain.area_code else ''}"
-                  f"的审核流程第 {chain.version} 版；在审的提交按原版本走完")
+            where = f"（{area_code}）" if area_code else ""
+            flash(f"已取消“{SUBMISSION_KINDS[kind]}”{where}的专用审核流程，该区划改按上级流程审核" if chain is None
+                  else f"已保存“{SUBMISSION_KINDS[kind]}”{where}的审核流程第 {chain.version} 版；在审的提交按原版本走完")
             return redirect(url_for(".chain_editor"))
     else:
         chosen = next((c for c in active if str(c.id) == request.args.get("edit")), None)
@@ -236,6 +237,7 @@ def chain_editor():
                    else {"kind": "shop", "area_code": None, "steps": []})
     editing["steps"] = editing["steps"] + [{"label": "", "reviewer": ""}] * (CHAIN_STEPS - len(editing["steps"]))
     return render_template("review/chains.html", chains=active, editing=editing, problem=problem,
+                           area_names=chains.area_names(active),
                            kinds=SUBMISSION_KINDS, reviewers=REVIEWERS, who=WHO,
                            labels={"kind": "类型", "area_code": "区划代码", "steps": "审核环节"}), \
         problem.status if problem else 200

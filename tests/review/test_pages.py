@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.collect.models import Submission
 from app.extensions import db
+from app.places.models import Area
 from tests.client import Client
 from tests.collect.test_collect import jpeg, put_photo, shop_body
 from tests.factories import unique
@@ -232,6 +233,12 @@ def test_the_admin_edits_a_chain_and_others_are_refused(app, desk, places):
     assert saved.status_code == 302
     page = text(admin.get(saved.location))
     assert "已保存" in page and area in page
+    with app.app_context():
+        assert db.session.scalar(select(Area.name).where(Area.code == area)) in page  # named, not just coded
+    retired = send(admin, "/review/chains", kind="binding", area_code=area)  # no steps: back to the wider chain
+    assert retired.status_code == 302
+    page = text(admin.get(retired.location))
+    assert "已取消“单位绑定”" in page and f"<span class=\"muted\">{area}</span>" not in page
     bad = send(admin, "/review/chains", kind="binding", area_code="999999", label0="初审", reviewer0="street")
     assert bad.status_code == 422 and "没有代码为 999999 的区划" in text(bad)
     empty = send(admin, "/review/chains", kind="binding")
