@@ -18,7 +18,7 @@ from app.actuals.models import Organisation
 from app.audit.models import AuditLog
 from app.collect.models import Submission
 from app.extensions import db
-from app.places.models import Room
+from app.places.models import Area, Building, Room
 from tests.client import Client
 from tests.collect.test_collect import bind_body, jpeg, put_photo, shop_body
 from tests.factories import approve_all_steps, credit_code_for, unique
@@ -124,6 +124,18 @@ def test_a_binding_in_an_area_with_its_own_chain_goes_to_the_city(app, as_user, 
     finally:
         assert admin.put("/api/v1/review/chains", json={"kind": "binding", "area_code": grid_area,
                                                         "steps": []}).status_code == 204
+
+
+def test_a_shop_in_a_development_zone_goes_to_its_township_then_the_city(app, as_user, photo):
+    with app.app_context():  # 高新区紫贞街道: run by the city
+        building = db.session.scalar(select(Building.object_code).join(Area, Building.area_id == Area.id)
+                                     .where(Area.code.startswith("420606070")).order_by(Building.id))
+    zone_street = make_user(as_user, "street_reviewer", areas=["420606070"])
+    sid = as_user("collector").post("/api/v1/submissions", json=shop_body(building, photo, room=new_room_number())).json["id"]
+    assert in_queue(zone_street, sid) and not in_queue(as_user("street"), sid)
+    assert act(zone_street, sid, "approve").json["step_role"] == "city_reviewer"
+    assert not in_queue(as_user("district"), sid) and in_queue(as_user("city"), sid)
+    assert act(as_user("city"), sid, "approve").json["status"] == "approved"
 
 
 def test_the_defaults_send_development_zones_to_the_city(app):
