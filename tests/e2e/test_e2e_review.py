@@ -43,6 +43,13 @@ def flash(page):
     return page.locator("p.flash")
 
 
+def shortcut(page, key: str) -> None:
+    """Press a shortcut once the page's scripts are running: a decision reloads the page, and its
+    flash message shows before the module that listens for the keys has run."""
+    page.wait_for_load_state("load")
+    page.keyboard.press(key)
+
+
 def binding_of(app, code: str) -> str:
     from app.collect.models import Submission
     from app.extensions import db
@@ -86,10 +93,10 @@ def test_a_business_bound_in_the_field_is_reviewed_twice_and_shows_at_its_door_p
     expect(street.locator("table.diff")).to_contain_text(code)
     expect(street.locator("#history")).to_contain_text("提交单位绑定")
     screenshot(street, "review-item-binding")
-    street.keyboard.press("c")  # 领取
+    shortcut(street, "c")  # 领取
     expect(flash(street)).to_contain_text("已领取")
     expect(street.locator("#claimed")).to_contain_text("我已领取")
-    street.keyboard.press("a")  # 通过
+    shortcut(street, "a")  # 通过
     expect(flash(street)).to_contain_text(f"已通过，转入下一环节“复审”：{plate['text']}")
 
     district = new_page("district")
@@ -122,17 +129,17 @@ def test_the_shop_item_page_shows_photos_position_and_keyboard_legend(collector,
     expect(page.locator("#photo-dialog")).to_be_visible()
     page.keyboard.press("Escape")
     expect(page.locator("#photo-dialog")).to_be_hidden()
-    page.keyboard.press("k")  # the earlier one in the queue
+    shortcut(page, "k")  # the earlier one in the queue
     expect(page).to_have_url(re.compile(f"/review/items/{first}"))
     page.wait_for_load_state()  # the shortcuts are there once the page's module has run
-    page.keyboard.press("r")
+    shortcut(page, "r")
     expect(page.locator("#reject-reason")).to_be_focused()
     page.keyboard.type("门店已关闭")
     page.get_by_role("button", name="不通过").click()
     expect(flash(page)).to_contain_text("已标记为不通过")
     expect(page).to_have_url(re.compile(f"/review/items/{second}"))  # on to the next item in the queue
     page.wait_for_load_state()
-    page.keyboard.press("t")
+    shortcut(page, "t")
     expect(page.locator("#comment-address")).to_be_focused()
     page.keyboard.type("请核对门牌号")
     page.get_by_role("button", name="退回采集人更正").click()
@@ -167,7 +174,7 @@ def test_a_conflict_is_shown_and_rebasing_lets_the_reviewer_approve(collector, a
     assert as_user("district").post(f"/api/v1/review/items/{first}/approve", json={}).status_code == 200
     page = new_page("district")
     page.goto(f"/review/items/{second}")
-    page.keyboard.press("a")
+    shortcut(page, "a")
     conflict = page.locator("#conflict")
     expect(conflict).to_contain_text("提交后主数据已变化")
     expect(conflict).to_contain_text("房间在提交后已被他人登记")
