@@ -585,7 +585,17 @@ def run_bulk(app, session: Session, username: str, f, label: str, database: str)
 
     body = json.dumps({"filter": f.args() | ({"sort": f.sort} if f.sort != "oldest" else {}),
                        "dry_run": True}).encode()
-    ids = ids_with(app, username, f)
+    wait_quiet(300)
+    busy0 = machine_busy()
+    t0 = time.perf_counter()
+    status, answer = session.request("POST", "/api/v1/review/bulk-approve", body, "application/json")
+    dry_s = time.perf_counter() - t0
+    if status != 200:
+        raise RuntimeError(f"dry run answered {status}: {answer[:300]!r}")
+    plan = json.loads(answer)
+    dry_busy = (machine_busy() - busy0) / dry_s / os.cpu_count()
+    # The approval sends back the dry run's pinned filter: exactly the items the dry run counted.
+    ids = ids_with(app, username, type(f)(**plan["filter"]))
     with psycopg.connect(f"{PG_BASE}/{database}") as conn:
         audit_before = conn.execute("SELECT max(id) FROM audit_log").fetchone()[0]
         rooms_before, orgs_before, bindings_before = conn.execute(
@@ -597,17 +607,8 @@ def run_bulk(app, session: Session, username: str, f, label: str, database: str)
                                   (ids,)).fetchall())
         new_rooms = conn.execute("SELECT count(*) FROM submission WHERE id = ANY(%s) AND kind = 'shop' "
                                  "AND room_id IS NULL", (ids,)).fetchone()[0]
-    wait_quiet(300)
-    busy0 = machine_busy()
-    t0 = time.perf_counter()
-    status, answer = session.request("POST", "/api/v1/review/bulk-approve", body, "application/json")
-    dry_s = time.perf_counter() - t0
-    if status != 200:
-        raise RuntimeError(f"dry run answered {status}: {answer[:300]!r}")
-    plan = json.loads(answer)
-    dry_busy = (machine_busy() - busy0) / dry_s / os.cpu_count()
     status, answer = session.request("POST", "/api/v1/review/bulk-approve",
-                                     body.replace(b'"dry_run": true', b'"dry_run": false'), "application/json")
+                                     json.dumps({"filter": plan["filter"], "dry_run": False}).encode(), "application/json")
     if status != 202:
         raise RuntimeError(f"bulk approval answered {status}: {answer[:300]!r}")
     job_id = json.loads(answer)["id"]

@@ -57,18 +57,24 @@ def binding_state(org: Organisation | None, target) -> dict:
     return {"organisation": state, "address": _version(target)}
 
 
+def _touched(submission) -> tuple:
+    """The master data the submission would change, as it is now: (building, room) of a shop,
+    (organisation, room or door plate) of a binding."""
+    if submission.kind == "shop":
+        return db.session.get(Building, submission.building_id), _shop_room(submission)
+    org = db.session.scalar(select(Organisation).where(Organisation.credit_code == submission.data["credit_code"]))
+    return org, _binding_target(submission)
+
+
 def base_of(submission) -> dict:
     """The versions of the master data the submission would change, as they are now (the field
     services record them from the objects they have loaded: shop_state, binding_state)."""
-    if submission.kind == "shop":
-        return shop_state(db.session.get(Building, submission.building_id), _shop_room(submission))
-    org = db.session.scalar(select(Organisation).where(Organisation.credit_code == submission.data["credit_code"]))
-    return binding_state(org, _binding_target(submission))
+    return (shop_state if submission.kind == "shop" else binding_state)(*_touched(submission))
 
 
-def conflicts(submission) -> dict | None:
+def conflicts(submission, current: dict | None = None) -> dict | None:
     """{key: {"base": …, "current": …}} for what changed since the base, or None."""
-    current = base_of(submission)
+    current = current or base_of(submission)
     changed = {k: {"base": (submission.base or {}).get(k), "current": v} for k, v in current.items()
                if (submission.base or {}).get(k) != v}
     return changed or None
@@ -91,18 +97,19 @@ def describe(changed: dict) -> str:
 
 def apply(actor, submission) -> None:
     """Write the approved submission into the master data, in the caller's transaction."""
-    changed = conflicts(submission)
+    touched = _touched(submission)
+    shop = submission.kind == "shop"
+    changed = conflicts(submission, (shop_state if shop else binding_state)(*touched))
     if changed:
         raise Problem("review.conflict", f"提交后主数据已变化：{describe(changed)}。请核对后“以当前数据为准”再通过",
                       changes=changed)
-    (_apply_shop if submission.kind == "shop" else _apply_binding)(actor, submission)
+    (_apply_shop if shop else _apply_binding)(actor, submission, *touched)
 
 
-def _apply_shop(actor, submission) -> None:
+def _apply_shop(actor, submission, building: Building, room: Room | None) -> None:
     """The shop's room: made a shop unit with a new version, or created (with its object code)."""
     from app.places.services import allocate_object_codes
 
-    room = _shop_room(submission)
     if room is not None:
         if room.use != "shop":
             before = snapshot(room)
@@ -110,7 +117,6 @@ def _apply_shop(actor, submission) -> None:
             room.bump()
             record(actor, "room.update", room, before=before, after=snapshot(room), reason="门店采集审核通过")
     else:
-        building = db.session.get(Building, submission.building_id)
         unit = None
         if submission.data.get("unit"):
             unit = db.session.scalar(select(Unit).where(Unit.building_id == building.id,
@@ -122,14 +128,13 @@ def _apply_shop(actor, submission) -> None:
     submission.room_id = room.id
 
 
-def _apply_binding(actor, submission) -> None:
+def _apply_binding(actor, submission, org: Organisation | None, target) -> None:
     """Register the organisation if it is new, and bind it to the room or door plate."""
     data = submission.data
-    org = db.session.scalar(select(Organisation).where(Organisation.credit_code == data["credit_code"]))
     if org is None:
         org = add_organisation(actor, submission.door_plate.area, {"name": data["name"], "credit_code": data["credit_code"],
-                                                   "kind": credit_code.organisation_kind(data["credit_code"])})
-    binding = attach(actor, org, _binding_target(submission), confirm_move=True)  # the base says it is current
+                                                                   "kind": credit_code.organisation_kind(data["credit_code"])})
+    binding = attach(actor, org, target, confirm_move=True)  # the base says it is current
     submission.organisation, submission.binding_id = org, binding.id
 
 

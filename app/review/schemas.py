@@ -21,6 +21,10 @@ class FilterIn(BaseSchema):
     has_photo = fields.Boolean(load_default=None)
     flag = fields.String(load_default=None, validate=one_of(FLAGS))
     sort = fields.String(load_default="oldest", validate=one_of({"oldest": "最早的在前", "newest": "最新的在前"}))
+    as_of = fields.AwareDateTime(load_default=None, metadata={"description": "批量通过：预演时的时间（预演结果的 filter 中给出）"},
+                                 error_messages={"invalid": "应为带时区的时间", "invalid_awareness": "应带时区"})
+    last_id = fields.Integer(load_default=None, validate=validate.Range(0, error="应为非负整数"),
+                             metadata={"description": "批量通过：预演时选中的最后一条（预演结果的 filter 中给出）"})
 
 
 class QueueArgs(FilterIn):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -35,7 +35,9 @@ BATCH = 200
 
 @dataclass(frozen=True)
 class QueueFilter:
-    """What the reviewer narrowed the queue to (all optional). `age_days`: waiting at least that long."""
+    """What the reviewer narrowed the queue to (all optional). `age_days`: waiting at least that long.
+    A bulk approval's dry run pins the selection: ages counted at `as_of` (ISO time), and nothing
+    that arrived after item `last_id`, so that the approval takes what the dry run showed."""
     area: str | None = None
     kind: str | None = None
     collector: str | None = None
@@ -43,17 +45,27 @@ class QueueFilter:
     has_photo: bool | None = None
     flag: str | None = None
     sort: str = "oldest"  # or "newest"
+    as_of: str | None = None
+    last_id: int | None = None
+
+    def __post_init__(self):
+        if isinstance(self.as_of, datetime):  # kept as text: filters travel in forms and job params
+            object.__setattr__(self, "as_of", self.as_of.isoformat())
 
     def args(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v not in (None, "", "oldest")}
 
-    def label(self, actor) -> str:
-        """The selection in words, for a job's page: "街道/乡镇初审队列：门店采集，等待≥3天"."""
+    def describe(self) -> str:
+        """The selection in words: "门店采集，等待≥3天" ("" for everything)."""
         parts = [f"区划 {self.area}" if self.area else None, SUBMISSION_KINDS.get(self.kind),
                  f"采集人 {self.collector}" if self.collector else None,
                  f"等待≥{self.age_days}天" if self.age_days else None,
                  {True: "有照片", False: "无照片"}.get(self.has_photo), apply.FLAGS.get(self.flag)]
-        return f"{actor.role_label}队列：" + ("，".join(p for p in parts if p) or "全部")
+        return "，".join(p for p in parts if p)
+
+    def label(self, actor) -> str:
+        """For a job's page: "街道/乡镇初审队列：门店采集，等待≥3天"."""
+        return f"{actor.role_label}队列：" + (self.describe() or "全部")
 
 
 def _require_reviewer(actor) -> None:
@@ -86,7 +98,10 @@ def waiting_at_my_step(actor, f: QueueFilter):
     if f.collector:
         stmt = stmt.where(Submission.collector_id.in_(select(User.id).where(User.username == f.collector)))
     if f.age_days:
-        stmt = stmt.where(Submission.received_at <= utcnow() - timedelta(days=f.age_days))
+        now = datetime.fromisoformat(f.as_of) if f.as_of else utcnow()
+        stmt = stmt.where(Submission.received_at <= now - timedelta(days=f.age_days))
+    if f.last_id:
+        stmt = stmt.where(Submission.id <= f.last_id)
     if f.has_photo is not None:
         has = select(SubmissionPhoto.submission_id).where(SubmissionPhoto.submission_id == Submission.id).exists()
         stmt = stmt.where(has if f.has_photo else ~has)
@@ -230,7 +245,10 @@ def decide(actor, client_id: str, action: str, reason: str | None = None, commen
 # --- bulk approval ---------------------------------------------------------------------------
 
 def bulk_plan(actor, f: QueueFilter) -> dict:
-    """The dry run: how many items the filter selects and which of them would fail, and why."""
+    """The dry run: how many items the filter selects and which of them would fail, and why; and
+    the filter pinned to this selection (`filter`), to send back to approve exactly these."""
+    if not f.as_of:
+        f = replace(f, as_of=utcnow().isoformat())
     ids = list(db.session.scalars(waiting_at_my_step(actor, f).with_only_columns(Submission.id)
                                   .order_by(Submission.id).limit(BULK_MAX + 1)))
     if len(ids) > BULK_MAX:
@@ -241,7 +259,9 @@ def bulk_plan(actor, f: QueueFilter) -> dict:
             reason = _would_fail(actor, submission)
             if reason:
                 failures.append({"id": submission.client_id, "address_text": submission.address_text, "reason": reason})
-    return {"count": len(ids), "ok": len(ids) - len(failures), "failures": failures[:100], "failed": len(failures)}
+    pinned = replace(f, last_id=f.last_id or (ids[-1] if ids else 0))
+    return {"count": len(ids), "ok": len(ids) - len(failures), "failures": failures[:100], "failed": len(failures),
+            "filter": pinned.args()}
 
 
 def _would_fail(actor, submission: Submission) -> str | None:

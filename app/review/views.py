@@ -27,7 +27,8 @@ from .schemas import FilterIn
 bp = Blueprint("review", __name__, template_folder="templates", url_prefix="/review")
 
 FILTER_LABELS = {"area": "区划代码", "kind": "类型", "collector": "采集人", "age_days": "等待天数",
-                 "has_photo": "照片", "flag": "提示", "sort": "排序", "cursor": "翻页"}
+                 "has_photo": "照片", "flag": "提示", "sort": "排序", "cursor": "翻页", "as_of": "预演时间",
+                 "last_id": "预演范围"}
 DONE = {"claim": "已领取，处理完之前其他审核人不能处理这一条", "release": "已放弃领取",
         "reject": "已标记为不通过", "return": "已退回采集人更正", "rebase": "已以当前数据为准，请核对后通过"}
 HISTORY = {"submission.shop": "提交门店采集", "submission.binding": "提交单位绑定", "review.claim": "领取",
@@ -80,14 +81,10 @@ def bulk():
     f, problem = _filter()
     if problem:
         raise problem
-    return render_template("review/bulk.html", plan=services.bulk_plan(actor(), f), f=f, described=_describe(f))
-
-
-def _describe(f: services.QueueFilter) -> str:
-    """The filter in words: 类型：门店采集；等待天数：3"""
-    shown = {"kind": SUBMISSION_KINDS, "flag": apply.FLAGS, "sort": {"newest": "最新的在前"},
-             "has_photo": {True: "有", False: "没有"}}
-    return "；".join(f"{FILTER_LABELS[k]}：{shown.get(k, {}).get(v, v)}" for k, v in f.args().items())
+    plan = services.bulk_plan(actor(), f)
+    # The confirmation sends the pinned filter: it approves what this page counted, not what waits by then.
+    return render_template("review/bulk.html", plan=plan, f=f, pinned=services.QueueFilter(**plan["filter"]),
+                           described=f.describe())
 
 
 @bp.post("/bulk")

@@ -418,7 +418,9 @@ def test_bulk_approval_dry_run_names_what_would_fail_then_the_job_approves_the_r
     assert plan.json["failures"] == [{"id": ids[0], "address_text": item(as_user, ids[0])["address_text"],
                                       "reason": "已被其他审核人领取"}]
     assert {item(as_user, i)["status"] for i in ids} == {"submitted"}  # the dry run wrote nothing
-    started = street.post("/api/v1/review/bulk-approve", json={"filter": {"collector": name}, "dry_run": False})
+    late = collector.post("/api/v1/submissions", json=shop_body(places["grid"]["building"], photo,
+                                                                room=new_room_number())).json["id"]
+    started = street.post("/api/v1/review/bulk-approve", json={"filter": plan.json["filter"], "dry_run": False})
     assert started.status_code == 202
     run_job(app, started.json["id"])
     job = street.get(started.headers["Location"]).json
@@ -429,6 +431,7 @@ def test_bulk_approval_dry_run_names_what_would_fail_then_the_job_approves_the_r
     page = street.get(f"/jobs/{job['id']}").get_data(as_text=True)
     assert f"街道/乡镇初审队列：采集人 {name}" in page
     assert [item(as_user, i)["status"] for i in ids] == ["submitted", "in_review", "in_review"]
+    assert item(as_user, late)["status"] == "submitted"  # arrived after the dry run: not in what it showed
     with app.app_context():
         assert db.session.get(Job, job["id"]).kind == "review_bulk_approve"
     del police
