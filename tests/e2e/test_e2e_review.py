@@ -155,7 +155,7 @@ def test_bulk_approval_after_its_dry_run_follows_the_job_to_100_percent(collecto
     assert count >= 3
     page.get_by_role("link", name="批量通过…").click()
     expect(page.locator("#bulk-count")).to_have_text(str(count))
-    expect(page.locator("main")).to_contain_text(f"采集人：{collector['username']}")
+    expect(page.locator("main")).to_contain_text(f"采集人 {collector['username']}")
     page.locator("#bulk-confirm").click()
     page.wait_for_url(re.compile(r"/jobs/[^/]+$"))
     expect(page.locator("h1")).to_have_text("批量审核通过")
