@@ -144,6 +144,13 @@ def test_a_shop_in_a_development_zone_goes_to_its_township_then_the_city(app, as
     assert act(as_user("city"), sid, "approve").json["status"] == "approved"
 
 
+def test_the_defaults_are_written_once(app):
+    from app.review.cli import defaults
+
+    result = app.test_cli_runner().invoke(defaults)
+    assert result.exit_code == 0 and "写入 0 条审核流程" in result.output  # the demo city wrote them already
+
+
 def test_the_defaults_send_development_zones_to_the_city(app):
     from app.review.chains import chain_for
 
