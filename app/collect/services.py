@@ -171,7 +171,7 @@ def _by_client_id(raw) -> Submission | None:
 def _is_correction(actor, found: Submission, raw: dict) -> bool:
     """A returned submission sent again by its collector, naming the version it corrects."""
     return (found.status == "returned" and found.collector_id == actor.id and found.kind == raw.get("kind")
-            and raw.get("revision") == found.version and found.body_hash != body_hash(raw))
+            and raw.get("revision") == found.version)
 
 
 def submit(actor, raw) -> tuple[Submission, bool]:
@@ -186,7 +186,7 @@ def submit(actor, raw) -> tuple[Submission, bool]:
     data = load_submission(raw)
     photos = _uploaded_photos(data.get("photos", []))
     build = {"shop": _shop, "binding": _binding}[data["kind"]]
-    correcting = found
+    correcting = found  # replayed() said: not a replay, so an id already used is a correction
     submission = correcting or Submission(client_id=data["id"], kind=data["kind"], collector_id=actor.id)
     submission.body_hash, submission.received_at = body_hash(raw), utcnow()
     submission.photos = [SubmissionPhoto(photo_sha256=sha, position=i) for i, sha in enumerate(photos)]
@@ -256,9 +256,7 @@ def _shop(actor, data: dict, submission: Submission):
                                                     Unit.status == "active"))
         if unit is None:
             raise Problem("validation.failed", field="unit", detail=f"该楼栋没有 {data['unit']} 单元，请从列表中选择")
-    in_unit = Room.unit_id == unit.id if unit else Room.unit_id.is_(None)
-    room = db.session.scalar(select(Room).where(Room.building_id == building.id, in_unit,
-                                                Room.number == data["room"], Room.status == "active"))
+    room = review_apply.shop_room(building.id, data["unit"], data["room"])
     parts = {**building.parts, "unit": unit.number if unit else None, "room": data["room"]}
     fields = {key: data[key] for key in ("unit", "floor", "room", "shop_name", "business_kind", "note", "plate_token")}
     fields.update(building_code=building.object_code, room_code=room.object_code if room else None,

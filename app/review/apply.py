@@ -30,10 +30,9 @@ def _version(obj) -> dict | None:
     return None if obj is None else {"id": obj.id, "version": obj.version, "status": obj.status}
 
 
-def _shop_room(submission) -> Room | None:
-    unit_number = submission.data.get("unit")
-    stmt = select(Room).where(Room.building_id == submission.building_id, Room.number == submission.data["room"],
-                              Room.status == "active")
+def shop_room(building_id: int, unit_number: str | None, room_number: str) -> Room | None:
+    """The active room a shop names (by its unit's and its own number), or None if it is new."""
+    stmt = select(Room).where(Room.building_id == building_id, Room.number == room_number, Room.status == "active")
     if unit_number:
         stmt = stmt.join(Unit, Room.unit_id == Unit.id).where(Unit.number == unit_number)
     else:
@@ -61,7 +60,9 @@ def _touched(submission) -> tuple:
     """The master data the submission would change, as it is now: (building, room) of a shop,
     (organisation, room or door plate) of a binding."""
     if submission.kind == "shop":
-        return db.session.get(Building, submission.building_id), _shop_room(submission)
+        data = submission.data
+        return db.session.get(Building, submission.building_id), shop_room(submission.building_id, data.get("unit"),
+                                                                            data["room"])
     org = db.session.scalar(select(Organisation).where(Organisation.credit_code == submission.data["credit_code"]))
     return org, _binding_target(submission)
 

@@ -129,7 +129,8 @@ def _uncursor(cursor: str | None) -> int | None:
 
 def queue(actor, f: QueueFilter, cursor: str | None = None, limit: int = PAGE) -> dict:
     """One page of the queue (by cursor: stable while items leave it), with its counts."""
-    stmt = waiting_at_my_step(actor, f)
+    every_kind = waiting_at_my_step(actor, replace(f, kind=None))  # the counts are per kind
+    stmt = every_kind.where(Submission.kind == f.kind) if f.kind else every_kind
     after = _uncursor(cursor)
     newest = f.sort == "newest"
     if after is not None:
@@ -140,15 +141,14 @@ def queue(actor, f: QueueFilter, cursor: str | None = None, limit: int = PAGE) -
     rows = list(db.session.scalars(stmt.order_by(Submission.id.desc() if newest else Submission.id).limit(limit + 1)))
     more = len(rows) > limit
     items = rows[:limit]
-    return {"items": items, "next": _cursor(items[-1].id) if more else None, "counts": counts(actor, f)}
+    return {"items": items, "next": _cursor(items[-1].id) if more else None, "counts": _counts(every_kind, f.kind)}
 
 
-def counts(actor, f: QueueFilter) -> dict:
-    """How many wait under this filter, in all and per kind."""
-    stmt = waiting_at_my_step(actor, QueueFilter(**{**asdict(f), "kind": None}))
+def _counts(stmt, kind: str | None) -> dict:
+    """How many wait under this filter (`stmt`, every kind), in all and per kind."""
     per_kind = {kind: n for kind, n in db.session.execute(
         stmt.with_only_columns(Submission.kind, func.count()).group_by(Submission.kind).order_by(None))}
-    total = per_kind.get(f.kind, 0) if f.kind else sum(per_kind.values())
+    total = per_kind.get(kind, 0) if kind else sum(per_kind.values())
     return {"total": total, "kinds": {k: per_kind.get(k, 0) for k in SUBMISSION_KINDS}}
 
 
@@ -165,7 +165,7 @@ def diff(submission: Submission) -> list[dict]:
     """Rows of (field, submitted, current master data) for the reviewer, changed ones marked."""
     d = submission.data
     if submission.kind == "shop":
-        room = apply._shop_room(submission)
+        room = apply.shop_room(submission.building_id, d.get("unit"), d["room"])
         rows = [("address", "地址", submission.address_text, submission.address_text if room else "（尚无此户室，通过后新建）"),
                 ("room", "户室", d.get("room"), room.number if room else None),
                 ("use", "用途", "商铺", {"shop": "商铺"}.get(room.use, room.use) if room else None),
@@ -207,6 +207,17 @@ def duplicates(actor, submission: Submission) -> dict:
         found += [("同一户室", s) for s in db.session.scalars(same_room) if s not in [f[1] for f in found]]
     inside = [(why, s) for why, s in found if actor.jurisdiction.covers(s)]
     return {"items": inside, "outside": len(found) - len(inside)}
+
+
+def display_names(user_ids=None) -> dict[int, str]:
+    """{user id: display name} of the given users (None: of everyone, for an export)."""
+    stmt = select(User.id, User.display_name)
+    if user_ids is not None:
+        ids = {i for i in user_ids if i}
+        if not ids:
+            return {}
+        stmt = stmt.where(User.id.in_(ids))
+    return {uid: name for uid, name in db.session.execute(stmt)}
 
 
 def history(submission: Submission) -> list[AuditLog]:
@@ -325,7 +336,7 @@ def export_queue(job, progress) -> tuple[str, str]:
     sheet = workbook.create_sheet("审核队列")
     sheet.append(["提交编号", "类型", "状态", "审核环节", "标准地址", "门店/单位名称", "统一社会信用代码",
                   "采集人", "提交时间", "提示"])
-    collectors = {uid: name for uid, name in db.session.execute(select(User.id, User.display_name))}
+    collectors = display_names()
     for done, s in enumerate(db.session.scalars(stmt.order_by(Submission.id).execution_options(yield_per=1000)), 1):
         sheet.append([s.client_id, s.kind_label, s.status_label, s.step_label, s.address_text,
                       s.data.get("shop_name") or s.data.get("name"), s.data.get("credit_code"),

@@ -6,10 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from marshmallow import ValidationError
-from sqlalchemy import select
 
 from app.accounts.auth import actor
-from app.accounts.models import User
 from app.accounts.roles import ROLES
 from app.collect.models import SUBMISSION_KINDS, Submission
 from app.errors import Problem, flatten_messages, invalid
@@ -54,13 +52,6 @@ def _filter() -> tuple[services.QueueFilter, Problem | None]:
         return services.QueueFilter(), invalid(flatten_messages(e.messages))
 
 
-def _names(user_ids) -> dict[int, str]:
-    ids = {i for i in user_ids if i}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
-
-
 # --- the queue -------------------------------------------------------------------------------
 
 @bp.get("/")
@@ -69,7 +60,7 @@ def queue():
     user = actor()
     f, problem = _filter()
     page = services.queue(user, f, request.args.get("cursor"))
-    names = _names([s.collector_id for s in page["items"]] + [s.claimed_by_id for s in page["items"]])
+    names = services.display_names([s.collector_id for s in page["items"]] + [s.claimed_by_id for s in page["items"]])
     return render_template("review/queue.html", page=page, f=f, problem=problem, labels=FILTER_LABELS,
                            names=names, kinds=SUBMISSION_KINDS, flags=apply.FLAGS, user=user)
 
@@ -129,7 +120,7 @@ def _item_page(user, s: Submission, f: services.QueueFilter, problem: Problem | 
     return render_template(
         "review/item.html", s=s, f=f, problem=problem, diff=services.diff(s), flags=services.flag_labels(s),
         duplicates=services.duplicates(user, s), history=history, actions=HISTORY, my_turn=s.is_turn_of(user),
-        names=_names([s.collector_id, s.claimed_by_id]), distance=distance, markers=markers,
+        names=services.display_names([s.collector_id, s.claimed_by_id]), distance=distance, markers=markers,
         far_m=current_app.config["REVIEW_GPS_FAR_M"], earlier=earlier, later=later,
         labels={"reason": "理由", "comments": "更正意见"}, steps=s.steps,
         who=WHO, roles=ROLES), problem.status if problem else 200
