@@ -63,6 +63,7 @@ class Config:
     # position is flagged for the reviewer.
     REVIEW_CLAIM_MINUTES = int(os.environ.get("REVIEW_CLAIM_MINUTES", 15))
     REVIEW_GPS_FAR_M = float(os.environ.get("REVIEW_GPS_FAR_M", 200))
+    TASK_DUE_DAYS = int(os.environ.get("TASK_DUE_DAYS", 7))  # a verification task's time to be done
     # The field app's files: the repository's pwa/ unless told otherwise.
     PWA_DIR = Path(os.environ.get("PWA_DIR", BASE_DIR / "pwa"))
 
@@ -75,6 +76,10 @@ class Config:
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
     # Plate scans (the public page and its JSON) per client address: plenty for a person, not for a crawler.
     RATELIMIT_PLATE_SCAN = os.environ.get("RATELIMIT_PLATE_SCAN", "120 per minute")
+    # Public reports from a plate's page: per client address, and per plate (a building's
+    # households may all declare on one day, a flood of reports on one plate is someone's script).
+    RATELIMIT_REPORT_CLIENT = os.environ.get("RATELIMIT_REPORT_CLIENT", "10 per hour;30 per day")
+    RATELIMIT_REPORT_PLATE = os.environ.get("RATELIMIT_REPORT_PLATE", "60 per day")
     RATELIMIT_HEADERS_ENABLED = True
 
     SESSION_COOKIE_HTTPONLY = True
@@ -99,4 +104,6 @@ class TestConfig(Config):
     TESTING = True
     RATELIMIT_LOGIN = "1000 per minute"
     RATELIMIT_PLATE_SCAN = "1000 per minute"
+    RATELIMIT_REPORT_CLIENT = "1000 per minute"
+    RATELIMIT_REPORT_PLATE = "1000 per minute"
     JOBS_IN_PROCESS = False

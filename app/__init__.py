@@ -31,7 +31,10 @@ def create_app(config_class: type = Config) -> Flask:
     from app.plates import api as plates_api
     from app.plates import views as plates_views
     from app.review import api as review_api
+    from app.reports import api as reports_api
+    from app.reports import views as reports_views
     from app.review import views as review_views
+    from app.tasks import api as tasks_api
 
     app = Flask(__name__, instance_path=str(config_class.INSTANCE_DIR))
     app.config.from_object(config_class)
@@ -48,9 +51,9 @@ def create_app(config_class: type = Config) -> Flask:
     init_auth(app)
     require_json_bodies(app)
     api.init_app(app)
-    for module in (accounts_api, places_api, actuals_api, jobs_api, plates_api, collect_api, review_api):
+    for module in (accounts_api, places_api, actuals_api, jobs_api, plates_api, collect_api, review_api, tasks_api, reports_api):
         api.register_blueprint(module.blp)
-    for module in (accounts_views, places_views, jobs_views, plates_views, collect_views, review_views):
+    for module in (accounts_views, places_views, jobs_views, plates_views, collect_views, review_views, reports_views):
         app.register_blueprint(module.bp)
 
     app.add_template_filter(local_time, "local")

@@ -31,7 +31,7 @@ def unique(prefix: str) -> str:
     return f"{prefix}{next(_serial)}"
 
 
-REVIEWER_OF_ROLE = {"street_reviewer": "street", "owner_reviewer": "owner", "district_reviewer": "district",
+REVIEWER_OF_ROLE = {"police": "police", "grid_worker": "grid", "street_reviewer": "street", "owner_reviewer": "owner", "district_reviewer": "district",
                     "city_reviewer": "city"}
 
 

@@ -188,5 +188,14 @@ def init_auth(app: Flask) -> None:
     @app.before_request
     def _csrf_for_cookie_sessions():
         # API keys travel in a header a browser never adds by itself, so only cookie sessions need it.
-        if request.method in UNSAFE_METHODS and not _bearer():
+        if request.method in UNSAFE_METHODS and not _bearer() and not getattr(
+                current_app.view_functions.get(request.endpoint), "public_write", False):
             csrf.protect()
+
+
+def public_write(view):
+    """Marks a view anyone may post to without an account (a public report): it acts as nobody, so
+    a forged cross-site request could borrow nothing, and it needs no CSRF token (which would
+    expire while a resident fills in a long form)."""
+    view.public_write = True
+    return view

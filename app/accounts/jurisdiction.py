@@ -18,6 +18,7 @@ from app.collect.models import Submission
 from app.errors import Problem
 from app.places.addresses import area_index
 from app.places.models import Area, Building, Compound, DoorPlate, Road, Room, Unit
+from app.tasks.models import Task
 
 from .roles import OBJECT_SCOPED_ROLES
 
@@ -97,6 +98,8 @@ class Jurisdiction:
                 return Submission.area_id.in_(self._area_ids())
             return or_(Submission.door_plate_id.in_(self._plate_ids_owned()),
                        Submission.building_id.in_(select(Building.id).where(self.clause(Building))))
+        if model is Task:
+            return or_(Task.area_id.in_(self._area_ids()), Task.door_plate_id.in_(self._plate_ids_owned()))
         raise TypeError(f"no jurisdiction rule for {model.__name__}")
 
     def _road_ids(self):

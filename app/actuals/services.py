@@ -86,11 +86,11 @@ def move_out(actor, resident_id: int, on: date, version: int) -> Resident:
 
 
 def reveal_personal(actor, obj) -> dict:
-    """The full ID and phone numbers of a resident (or an organisation's phone), for roles that need
-    them. Every call writes an audit row, committed before the data leaves."""
+    """The full ID and phone numbers of a resident or a public report (or an organisation's phone),
+    for roles that need them. Every call writes an audit row, committed before the data leaves."""
     require(actor, "personal.full")
     out = {"phone": privacy.unseal(obj.phone_enc) if obj.phone_enc else None}
-    if isinstance(obj, Resident):
+    if getattr(obj, "id_number_enc", None):
         out["id_number"] = privacy.unseal(obj.id_number_enc)
     record(actor, f"{obj.__tablename__}.reveal_personal", obj, reason="查看完整个人信息")
     db.session.commit()

@@ -17,7 +17,10 @@ from app.extensions import db
 from app.lifecycle import utcnow
 from app.review.models import Reviewable
 
-SUBMISSION_KINDS = {"shop": "门店采集", "binding": "单位绑定"}
+SUBMISSION_KINDS = {"shop": "门店采集", "binding": "单位绑定",
+                    "residence": "居住申报", "org_change": "单位信息变更", "plate_problem": "门牌问题"}
+# Reports anyone files from a plate's public page, without an account (app/reports).
+PUBLIC_KINDS = frozenset({"residence", "org_change", "plate_problem"})
 SUBMISSION_STATUSES = {"submitted": "已提交，待审核", "in_review": "审核中", "approved": "已通过",
                        "rejected": "未通过", "returned": "已退回，待更正"}
 BUSINESS_KINDS = {"catering": "餐饮", "retail": "零售", "services": "生活服务", "repair": "维修",
@@ -54,7 +57,7 @@ class Submission(Reviewable, db.Model):
     kind: Mapped[str] = mapped_column(String(16), index=True)
     status: Mapped[str] = mapped_column(String(16), default="submitted", index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    collector_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    collector_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)  # None: a public report
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)  # the grid of the door plate
     door_plate_id: Mapped[int] = mapped_column(ForeignKey("door_plate.id"), index=True)
     building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"))
@@ -78,6 +81,10 @@ class Submission(Reviewable, db.Model):
     @property
     def kind_label(self) -> str:
         return SUBMISSION_KINDS[self.kind]
+
+    @property
+    def public(self) -> bool:
+        return self.kind in PUBLIC_KINDS
 
     @property
     def status_label(self) -> str:

@@ -63,35 +63,54 @@ def put_photo(actor, sha256: str, data: bytes) -> tuple[Photo, bool]:
     require(actor, "collect.submit")
     if not SHA256.fullmatch(sha256):
         raise Problem("validation.failed", field="sha256", detail="照片地址应为 64 位小写十六进制的 SHA-256")
-    limit = current_app.config["PHOTO_MAX_BYTES"]
-    if len(data) > limit:
-        raise Problem("photo.too_large", f"照片 {len(data) / 1048576:.1f} MB，超过上限 {limit / 1048576:.0f} MB；"
-                      "请在手机上压缩后重传")
-    content_type = _sniff(data)
-    if content_type is None:
-        raise Problem("photo.unsupported_type", "只接受 JPEG、PNG 或 WebP 照片")
-    actual = hashlib.sha256(data).hexdigest()
-    if actual != sha256:
-        raise Problem("photo.hash_mismatch", f"照片内容的 SHA-256 是 {actual}，与地址中的 {sha256} 不符；"
-                      "照片可能在传输中损坏，请重传", field="sha256")
-    try:
-        with Image.open(io.BytesIO(data)) as image:  # reads the header only
-            width, height = image.size
-    except (UnidentifiedImageError, OSError):
-        raise Problem("photo.unreadable", "照片文件已损坏，无法读取，请重新拍摄") from None
+    row = checked_photo(data, expected_sha256=sha256)
     # No look-up first: the phone asks (HEAD) before sending a photo it may have sent already, so a
-    # photo arriving here is almost always new. The file first: a row always has its file (the same
-    # bytes, should it be there already).
-    photo_store().put(sha256, data)
-    row = {"sha256": sha256, "size": len(data), "content_type": content_type, "width": width, "height": height,
-           "uploaded_by_id": actor.id, "uploaded_at": utcnow()}
-    created = db.session.scalar(insert_or_ignore(Photo).values(**row).returning(Photo.sha256)) is not None
+    # photo arriving here is almost always new.
+    created = _insert_photo(row, actor.id, data)
     db.session.commit()
     if created:
         background(reencode_photo, sha256)
     # The answer is what was written: reading the row back would open a transaction after the commit
     # that the request's end rolls back, and on PostgreSQL psycopg drops its prepared statements then.
     return Photo(**row), created
+
+
+def store_photo(data: bytes, uploaded_by_id: int | None) -> str:
+    """A photo sent with a form (a public report), in the caller's transaction; its SHA-256.
+    The display copy is made when it is first shown (photo_for)."""
+    row = checked_photo(data, field="photo")
+    _insert_photo(row, uploaded_by_id, data)
+    return row["sha256"]
+
+
+def checked_photo(data: bytes, field: str | None = None, expected_sha256: str | None = None) -> dict:
+    """The photo's row, or the problem with it (naming `field`)."""
+    limit = current_app.config["PHOTO_MAX_BYTES"]
+    if len(data) > limit:
+        raise Problem("photo.too_large", f"照片 {len(data) / 1048576:.1f} MB，超过上限 {limit / 1048576:.0f} MB；"
+                      "请在手机上压缩后重传", field=field)
+    content_type = _sniff(data)
+    if content_type is None:
+        raise Problem("photo.unsupported_type", "只接受 JPEG、PNG 或 WebP 照片", field=field)
+    sha256 = hashlib.sha256(data).hexdigest()
+    if expected_sha256 not in (None, sha256):
+        raise Problem("photo.hash_mismatch", f"照片内容的 SHA-256 是 {sha256}，与地址中的 {expected_sha256} 不符；"
+                      "照片可能在传输中损坏，请重传", field="sha256")
+    try:
+        with Image.open(io.BytesIO(data)) as image:  # reads the header only
+            width, height = image.size
+    except (UnidentifiedImageError, OSError):
+        raise Problem("photo.unreadable", "照片文件已损坏，无法读取，请重新拍摄", field=field) from None
+    return {"sha256": sha256, "size": len(data), "content_type": content_type,
+            "width": width, "height": height}
+
+
+def _insert_photo(row: dict, uploaded_by_id: int | None, data: bytes) -> bool:
+    """The file first (a row always has its file: the same bytes, should it be there already), then
+    the row unless it is there; whether it was new."""
+    photo_store().put(row["sha256"], data)
+    row.update(uploaded_by_id=uploaded_by_id, uploaded_at=utcnow())
+    return db.session.scalar(insert_or_ignore(Photo).values(**row).returning(Photo.sha256)) is not None
 
 
 def has_photo(actor, sha256: str) -> bool:

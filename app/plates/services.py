@@ -62,14 +62,16 @@ def fields_for(node, plate: Plate) -> dict:
 
 # --- answering a scan ---------------------------------------------------------------------------
 
-def resolve(token: str) -> tuple[Plate, object] | None:
-    """The plate with this token and its address node, or None.
+def resolve(token: str, active_only: bool = False) -> tuple[Plate, object] | None:
+    """The plate with this token (only if it is in use, with `active_only`) and its address node,
+    or None.
 
     Unknown and malformed tokens take the same path (one indexed look-up: a malformed token is
     looked up as a token that is never issued), so neither the answer nor its time tells which
-    tokens exist."""
+    tokens exist; with `active_only`, neither does it for replaced and revoked ones."""
     lookup = token if TOKEN_PATTERN.fullmatch(token) else _NO_TOKEN
-    plate = db.session.scalar(select(Plate).where(Plate.token == lookup))
+    stmt = select(Plate).where(Plate.token == lookup)
+    plate = db.session.scalar(stmt.where(Plate.status == "active") if active_only else stmt)
     if plate is None:
         return None
     return plate, find_by_code(plate.object_code)

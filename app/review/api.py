@@ -5,7 +5,10 @@ from flask import url_for
 from flask_smorest import Blueprint
 
 from app.accounts.auth import actor
+from app.actuals import services as actuals
+from app.actuals.schemas import PersonalSchema
 from app.api import problems
+from app.errors import Problem
 from app.jobs.schemas import JobSchema
 
 from . import chains, services
@@ -47,6 +50,18 @@ def get_item(client_id):
 def decide(data, client_id, action):
     """审核操作：claim 领取、release 放弃、approve 通过、reject 不通过、return 退回更正、rebase 以当前数据为准"""
     return services.decide(actor(), client_id, action, data["reason"], data["comments"], data["version"])
+
+
+@blp.post("/items/<client_id>/personal")
+@blp.response(200, PersonalSchema)
+@problems(blp, "resource.not_found", "auth.forbidden")
+def reveal_personal(client_id):
+    """居民申报的完整身份号码和电话（仅限有权角色，每次查看记入审计日志）"""
+    user = actor()
+    submission = services.item(user, client_id)
+    if not submission.public:
+        raise Problem("resource.not_found")
+    return actuals.reveal_personal(user, submission.report)
 
 
 @blp.post("/bulk-approve")

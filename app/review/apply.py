@@ -7,6 +7,8 @@ approval fails as a whole (review.conflict, with both) until the reviewer re-bas
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
@@ -20,13 +22,13 @@ from app.places.models import Building, Room, Unit
 from app.rules import add_new
 from app.standards import credit_code
 
-LABELS = {"building": "楼栋", "room": "房间", "organisation": "单位", "address": "地址"}
+LABELS = {"building": "楼栋", "room": "房间", "organisation": "单位", "address": "地址", "resident": "此人的在住登记"}
 FLAGS = {"credit_code.org_code": "信用代码第9-17位（组织机构代码）校验未通过",
          "credit_code.pilot_check_char": "信用代码校验码不符合GB 32100（可能是试点代码）",
          "gps.far": "拍照位置距楼栋较远", "gps.none": "没有拍照位置", "photo.none": "没有照片"}
 
 
-def _version(obj) -> dict | None:
+def version_of(obj) -> dict | None:
     return None if obj is None else {"id": obj.id, "version": obj.version, "status": obj.status}
 
 
@@ -45,32 +47,49 @@ def _binding_target(submission):
 
 
 def shop_state(building: Building, room: Room | None) -> dict:
-    return {"building": _version(building), "room": _version(room)}
+    return {"building": version_of(building), "room": version_of(room)}
 
 
 def binding_state(org: Organisation | None, target) -> dict:
-    state = _version(org)
+    state = version_of(org)
     if state is not None:
         binding = org.active_binding
         state["binding"] = binding.id if binding else None
-    return {"organisation": state, "address": _version(target)}
+    return {"organisation": state, "address": version_of(target)}
 
 
-def _touched(submission) -> tuple:
-    """The master data the submission would change, as it is now: (building, room) of a shop,
-    (organisation, room or door plate) of a binding."""
-    if submission.kind == "shop":
-        data = submission.data
-        return db.session.get(Building, submission.building_id), shop_room(submission.building_id, data.get("unit"),
-                                                                            data["room"])
+def _shop_touched(submission) -> tuple:
+    """(building, room) a shop would change, as they are now."""
+    return db.session.get(Building, submission.building_id), shop_room(submission.building_id, submission.data.get("unit"),
+                                                                        submission.data["room"])
+
+
+def _binding_touched(submission) -> tuple:
+    """(organisation, room or door plate) a binding would change, as they are now."""
     org = db.session.scalar(select(Organisation).where(Organisation.credit_code == submission.data["credit_code"]))
     return org, _binding_target(submission)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How a kind of submission meets the master data: what it touches, as it is now (`touched`);
+    their versions (`state`, the submission's base); what its last approval writes (`write`,
+    given the touched objects); and, optionally, the rows of the reviewer's diff and its flags."""
+    touched: Callable[..., tuple]
+    state: Callable[..., dict]
+    write: Callable[..., None]
+    rows: Callable[..., list] | None = None
+    flags: Callable[..., list] | None = None
+
+
+KINDS: dict[str, Kind] = {}  # shop and binding below; the public reports' kinds in app/reports/review.py
 
 
 def base_of(submission) -> dict:
     """The versions of the master data the submission would change, as they are now (the field
     services record them from the objects they have loaded: shop_state, binding_state)."""
-    return (shop_state if submission.kind == "shop" else binding_state)(*_touched(submission))
+    kind = KINDS[submission.kind]
+    return kind.state(*kind.touched(submission))
 
 
 def conflicts(submission, current: dict | None = None) -> dict | None:
@@ -98,19 +117,17 @@ def describe(changed: dict) -> str:
 
 def apply(actor, submission) -> None:
     """Write the approved submission into the master data, in the caller's transaction."""
-    touched = _touched(submission)
-    shop = submission.kind == "shop"
-    changed = conflicts(submission, (shop_state if shop else binding_state)(*touched))
+    kind = KINDS[submission.kind]
+    touched = kind.touched(submission)
+    changed = conflicts(submission, kind.state(*touched))
     if changed:
         raise Problem("review.conflict", f"提交后主数据已变化：{describe(changed)}。请核对后“以当前数据为准”再通过",
                       changes=changed)
-    (_apply_shop if shop else _apply_binding)(actor, submission, *touched)
+    kind.write(actor, submission, *touched)
 
 
 def _apply_shop(actor, submission, building: Building, room: Room | None) -> None:
     """The shop's room: made a shop unit with a new version, or created (with its object code)."""
-    from app.places.services import allocate_object_codes
-
     if room is not None:
         if room.use != "shop":
             before = snapshot(room)
@@ -118,15 +135,21 @@ def _apply_shop(actor, submission, building: Building, room: Room | None) -> Non
             room.bump()
             record(actor, "room.update", room, before=before, after=snapshot(room), reason="门店采集审核通过")
     else:
-        unit = None
-        if submission.data.get("unit"):
-            unit = db.session.scalar(select(Unit).where(Unit.building_id == building.id,
-                                                        Unit.number == submission.data["unit"]))
-        room = Room(building_id=building.id, unit_id=unit.id if unit else None, number=submission.data["room"],
-                    floor=submission.data.get("floor") or 1, use="shop",
-                    object_code=allocate_object_codes(building.object_code[:6], "room")[0])
-        add_new(actor, room, "room.create", duplicate="该房间刚刚已被他人登记，请刷新后重试")
+        data = submission.data
+        room = make_room(actor, building, data.get("unit"), data["room"], data.get("floor") or 1, "shop")
     submission.room_id = room.id
+
+
+def make_room(actor, building: Building, unit_number: str | None, number: str, floor: int, use: str) -> Room:
+    """A room the approved submission names that is not on record yet, with its object code."""
+    from app.places.services import allocate_object_codes
+
+    unit = None
+    if unit_number:
+        unit = db.session.scalar(select(Unit).where(Unit.building_id == building.id, Unit.number == unit_number))
+    room = Room(building_id=building.id, unit_id=unit.id if unit else None, number=number, floor=floor, use=use,
+                object_code=allocate_object_codes(building.object_code[:6], "room")[0])
+    return add_new(actor, room, "room.create", duplicate="该房间刚刚已被他人登记，请刷新后重试")
 
 
 def _apply_binding(actor, submission, org: Organisation | None, target) -> None:
@@ -137,6 +160,10 @@ def _apply_binding(actor, submission, org: Organisation | None, target) -> None:
                                                                    "kind": credit_code.organisation_kind(data["credit_code"])})
     binding = attach(actor, org, target, confirm_move=True)  # the base says it is current
     submission.organisation, submission.binding_id = org, binding.id
+
+
+KINDS["shop"] = Kind(_shop_touched, shop_state, _apply_shop)
+KINDS["binding"] = Kind(_binding_touched, binding_state, _apply_binding)
 
 
 # --- flags a reviewer sees ---------------------------------------------------------------------
@@ -169,4 +196,6 @@ def flags_of(submission, at: tuple[float, float] | None = None) -> list[str]:
             at = at or where_of(submission)
             if at and metres(submission.lon, submission.lat, *at) > current_app.config["REVIEW_GPS_FAR_M"]:
                 flags.append("gps.far")
+    if KINDS[submission.kind].flags:
+        flags += KINDS[submission.kind].flags(submission)
     return flags

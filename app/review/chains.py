@@ -24,6 +24,11 @@ FIRST = {"label": "初审", "reviewer": "street_or_owner"}
 DEFAULT_STEPS = [FIRST, {"label": "复审", "reviewer": "district"}]
 CITY_STEPS = [FIRST, {"label": "复审", "reviewer": "city"}]
 CITY_ZONE_WORDS = ("高新区", "开发区")
+# Kinds whose default chain is not DEFAULT_STEPS (and so not CITY_STEPS in the development zones):
+# a resident's declaration is checked by the community police first; a plate problem only needs the
+# street office to confirm it is real before a grid worker is sent (app/reports).
+OWN_STEPS = {"residence": [{"label": "社区核查", "reviewer": "police"}, {"label": "初审", "reviewer": "street"}],
+             "plate_problem": [{"label": "核实", "reviewer": "street"}]}
 
 
 def chain_for(kind: str, area_code: str) -> tuple[int, str | None, list[dict]]:
@@ -138,7 +143,8 @@ def install_defaults(actor=None) -> int:
     have = {tuple(row) for row in db.session.execute(select(Chain.kind, Chain.area_code))}
     made = 0
     for kind in SUBMISSION_KINDS:
-        for area_code, steps in [(None, DEFAULT_STEPS), *((code, CITY_STEPS) for code in zones)]:
+        areas = [(None, OWN_STEPS[kind])] if kind in OWN_STEPS else [(None, DEFAULT_STEPS), *((c, CITY_STEPS) for c in zones)]
+        for area_code, steps in areas:
             if (kind, area_code) not in have:
                 db.session.add(Chain(kind=kind, area_code=area_code, steps=steps))
                 made += 1

@@ -23,6 +23,8 @@ from app.lifecycle import as_utc, utcnow
 # How a step's reviewer is found: key -> (label, the role it resolves to, or None when it depends on
 # the object, see chains.resolve).
 REVIEWERS: dict[str, tuple[str, str | None]] = {
+    "police": ("社区民警核查", "police"),
+    "grid": ("网格员核查", "grid_worker"),
     "street": ("街道/乡镇初审", "street_reviewer"),
     "owner": ("权属单位初审", "owner_reviewer"),
     "street_or_owner": ("初审：权属单位（对象有权属单位时），否则街道/乡镇", None),

@@ -38,7 +38,8 @@ class ReviewItemSchema(SubmissionSchema):
     flags = fields.Function(lambda s: [{"code": c, "label": FLAGS.get(c, c)} for c in s.flags or []])
     claimed_by_id = fields.Integer(allow_none=True)
     claimed_until = fields.Function(lambda s: as_utc(s.claimed_until).isoformat() if s.claimed_until else None)
-    collector_id = fields.Integer()
+    collector_id = fields.Integer(allow_none=True)
+    public = fields.Boolean(metadata={"description": "居民扫码申报（没有采集人）"})
     lon = fields.Float(allow_none=True)
     lat = fields.Float(allow_none=True)
 

@@ -171,7 +171,7 @@ def diff(submission: Submission) -> list[dict]:
                 ("use", "用途", "商铺", {"shop": "商铺"}.get(room.use, room.use) if room else None),
                 ("shop_name", "门店名称", d.get("shop_name"), None),
                 ("business_kind", "经营类别", d.get("business_kind_label"), None)]
-    else:
+    elif submission.kind == "binding":
         org = db.session.scalar(select(Organisation).where(Organisation.credit_code == d["credit_code"]))
         binding = org.active_binding if org else None
         from app.places.addresses import address_text
@@ -180,6 +180,8 @@ def diff(submission: Submission) -> list[dict]:
         rows = [("credit_code", "统一社会信用代码", d["credit_code"], org.credit_code if org else None),
                 ("name", "单位名称", d.get("name"), org.name if org else None),
                 ("address", "绑定地址", submission.address_text, bound_at)]
+    else:
+        rows = apply.KINDS[submission.kind].rows(submission)
     return [{"field": f, "label": label, "submitted": new, "current": old, "changed": new != old}
             for f, label, new, old in rows]
 
@@ -194,6 +196,10 @@ def duplicates(actor, submission: Submission) -> dict:
         same_code = others.where(Submission.kind == "binding",
                                  func.cast(Submission.data, db.Text).contains(f'"{d["credit_code"]}"')).limit(20)
         found += [("同一信用代码", s) for s in db.session.scalars(same_code)]
+    elif submission.public:
+        same_place = others.where(Submission.kind == submission.kind,
+                                  Submission.address_text == submission.address_text).limit(20)
+        found += [("同一地址的同类申报", s) for s in db.session.scalars(same_place)]
     else:
         if submission.lon is not None:
             box = 100 / 111000  # degrees of latitude in 100 m (a degree of longitude is shorter: × 1.3)

@@ -76,6 +76,10 @@ export async function mySubmissions() {
   return (await call('GET', '/submissions?limit=100')).json();
 }
 
+export async function myTasks() {
+  return (await call('GET', '/tasks')).json();
+}
+
 export async function scanToken(token) {
   return (await call('GET', `/plates/${encodeURIComponent(token)}`)).json();
 }

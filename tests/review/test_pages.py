@@ -103,7 +103,7 @@ def test_filters_narrow_the_queue_and_count_per_kind(desk, shop, places):
 
 
 def test_roles_without_a_review_step_get_a_clear_403(desk):
-    for username in ("police", "grid", "admin"):
+    for username in ("collector", "admin"):  # police and grid workers check residents' reports (app/reports)
         page = desk(username).get("/review/")
         assert page.status_code == 403 and "<h1>403 · 您的角色无权执行此操作</h1>" in text(page)
         assert "不是审核角色，没有审核队列" in text(page)
@@ -209,7 +209,7 @@ def test_the_bulk_dry_run_counts_what_the_filter_selects_and_starts_a_job(desk, 
     assert "批量审核通过" in text(street.get(started.location))
     exported = send(street, "/review/export", kind="shop")
     assert exported.status_code == 302 and "/jobs/" in exported.location
-    assert desk("police").get("/review/bulk").status_code == 403
+    assert desk("collector").get("/review/bulk").status_code == 403
 
 
 def test_the_overview_shows_the_backlog_and_a_chart(desk, shop, places):

@@ -171,7 +171,8 @@ def test_nobody_outside_the_jurisdiction_sees_or_acts(app, as_user, places, phot
         assert not in_queue(outsider, sid)
         answer = act(outsider, sid, "approve")
         assert answer.status_code == 404 and answer.json["code"] == "resource.not_found"
-    assert as_user("grid").get("/api/v1/review/queue").json["code"] == "auth.forbidden"  # collects, not reviews
+    assert as_user("collector").get("/api/v1/review/queue").json["code"] == "auth.forbidden"  # collects, not reviews
+    assert not in_queue(as_user("police"), sid)  # a reviewer of residents' reports, not of shops
     with app.app_context():
         assert db.session.scalar(select(Submission.status).where(Submission.client_id == sid)) == "submitted"
 

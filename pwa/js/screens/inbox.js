@@ -1,6 +1,7 @@
-// My submissions as the server has them: returned for correction first, with the reviewer's reason
-// and comments per field, and the button to correct them. A correction still on the phone shows as
-// waiting to upload (the server only learns of it when the outbox sends it).
+// Verification tasks in my grids (to check on site), then my submissions as the server has them:
+// returned for correction first, with the reviewer's reason and comments per field, and the button to
+// correct them. A correction still on the phone shows as waiting to upload (the server only learns of
+// it when the outbox sends it). Both are kept on the phone for when there is no network.
 import * as api from '../api.js';
 import { label } from '../forms.js';
 import * as outbox from '../outbox.js';
@@ -14,7 +15,8 @@ export async function render() {
   let note = '';
   const load = async () => {
     try {
-      list = { items: await api.mySubmissions(), at: Date.now() };
+      const [items, tasks] = await Promise.all([api.mySubmissions(), api.myTasks()]);
+      list = { items, tasks, at: Date.now() };
       await store.setMeta('inbox', list);
       note = '';
     } catch (e) {
@@ -31,7 +33,10 @@ export async function render() {
     const items = [...(list?.items ?? [])].sort((a, b) => (ORDER[a.status] ?? 9) - (ORDER[b.status] ?? 9));
     const fix = (s) => (corrections.get(s.id)?.body.revision === s.version ? corrections.get(s.id) : null);
     const returned = items.filter((s) => toCorrect(s, fix(s))).length;
+    const tasks = list?.tasks ?? [];
     show(
+      tasks.length > 0 && h('h1', {}, `核查任务（${tasks.length}）`),
+      tasks.length > 0 && h('ul', { class: 'list', id: 'tasks' }, tasks.map(taskRow)),
       h('h1', {}, '我的提交'),
       note && h('p', { class: 'muted' }, note),
       returned > 0 && h('p', { class: 'error' }, `${returned} 条被退回，需要更正`),
@@ -42,6 +47,17 @@ export async function render() {
   await load();
   await draw();
   return store.onChange(draw);
+}
+
+function taskRow(t) {
+  const due = new Date(t.due_at);
+  const overdue = due < new Date();
+  return h('li', { class: 'item', 'data-task': t.id },
+    h('b', {}, t.title), ' ', h('span', { class: `chip ${overdue ? 'failed' : 'queued'}` }, overdue ? '已逾期' : t.status_label),
+    h('div', { class: 'muted' }, t.address_text),
+    t.detail && h('p', {}, t.detail),
+    h('div', { class: 'muted' }, `${t.kind_label} · 请于 ${due.toLocaleDateString('zh-CN')} 前到现场核查`),
+    h('button', { class: 'small', onclick: () => go(`#/site/${t.door_plate_code}`) }, '打开该地址'));
 }
 
 // Returned, and no correction of it is on its way (one the server refused needs another).

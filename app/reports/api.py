@@ -1,0 +1,64 @@
+"""Public reports as JSON, for a city's own mini-program or app: the same checks and limits as the
+forms on the plate's page (photos only through the form)."""
+from __future__ import annotations
+
+from flask import request, url_for
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from app.accounts.auth import public_write
+from app.api import problems
+from app.errors import Problem
+
+from . import services
+from .views import FORMS, HONEYPOT, client_limit, plate_limit
+
+blp = Blueprint("reports_api", __name__, url_prefix="/api/v1/public", description="居民扫码申报（公开，无需登录）")
+
+
+class ReceiptSchema(Schema):
+    reference = fields.String(metadata={"description": "回执号"})
+    status_url = fields.String(metadata={"description": "办理进度页"})
+    receipt_token = fields.String()
+
+
+class StateSchema(Schema):
+    reference = fields.String()
+    kind = fields.String()
+    status = fields.String()
+    state = fields.String(metadata={"description": "已受理、审核中、需补充信息、已办结"})
+    received_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+
+
+def _receipt(report) -> dict:
+    return {"reference": report.reference, "receipt_token": report.receipt_token,
+            "status_url": url_for("reports.receipt", receipt_token=report.receipt_token, _external=True)}
+
+
+@blp.post("/plates/<token>/reports/<kind>")
+@public_write
+@client_limit
+@plate_limit
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": {"type": "object"}}},
+                      "description": f"kind：{'、'.join(f'{k}（{v}）' for k, v in FORMS.items())}；字段与页面表单相同"})
+@blp.response(202, ReceiptSchema)
+@problems(blp, "plate.unknown", "validation.failed", "request.rate_limited")
+def file_report(token, kind):
+    """提交申报：进入审核流程，返回回执号和进度链接（同一人对同一户室重复申报时返回原回执）"""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Problem("request.invalid", "请求体应为 JSON 对象")
+    if body.get(HONEYPOT):
+        return _receipt(services.decoy())
+    if kind not in FORMS:
+        raise Problem("plate.unknown")
+    return _receipt(services.file(token, kind, body))
+
+
+@blp.get("/receipts/<receipt_token>")
+@blp.response(200, StateSchema)
+@problems(blp, "resource.not_found")
+def receipt(receipt_token):
+    """办理进度（只有状态，不含申报内容）"""
+    return services.receipt(receipt_token)
