@@ -38,7 +38,7 @@ from app.places.services import allocate_object_codes
 from app.review.chains import install_defaults
 from app.standards import beidou, credit_code, id_number
 
-from .review import demo_submissions
+from .review import demo_reports, demo_submissions
 
 DATA = Path(__file__).parent / "data" / "xiangyang"
 LEVELS = {"city": "city", "county": "district", "township": "township", "village": "community"}
@@ -86,6 +86,7 @@ def build(scale_name: str, seed: int, echo=print, if_empty: bool = False) -> dic
     if db.session.get_bind().dialect.name == "postgresql":
         _reset_sequences()
     counts["submissions"] = demo_submissions(seed)
+    counts["reports"] = demo_reports(seed)
     _print_logins(logins, echo)
     return {"counts": counts, "logins": logins}
 

@@ -1,5 +1,6 @@
-"""A few field submissions in the demo city, made through the real services, so that the reviewers'
-queues, the item page and the field app's inbox have something to show on first start."""
+"""A few field submissions and residents' reports in the demo city, made through the real services,
+so that the reviewers' queues, the item page and the field app's inbox have something to show on
+first start."""
 from __future__ import annotations
 
 import hashlib
@@ -75,3 +76,31 @@ def demo_submissions(seed: int) -> int:
     review.decide(street, made[4], "approve")
     review.decide(district, made[4], "approve")  # one all the way: its room becomes a shop unit
     return len(made)
+
+
+def demo_reports(seed: int) -> int:
+    """Residents' reports from three plates in the demo officer's township: a floating resident's
+    declaration, a new business and a damaged plate; the plate problem approved, so that the grid
+    worker's inbox holds its task."""
+    from app.demo.city import _credit_code
+    from app.plates.services import current_plate
+    from app.reports import review as _  # noqa: F401  (the reports' kinds in the review chain)
+    from app.reports.services import file
+    from app.standards.id_number import check_char
+
+    users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(["admin", "grid", "street"])))}
+    if len(users) < 3:
+        return 0
+    buildings = db.session.scalars(select(Building).where(users["grid"].jurisdiction.clause(Building),
+                                                          Building.status == "active").order_by(Building.id).limit(3)).all()
+    tokens = [current_plate(users["admin"], b.object_code)[0].token for b in buildings]
+    rng = random.Random(seed)
+    first17 = f"420606{rng.randrange(1975, 2004)}0{rng.randrange(1, 10)}1{rng.randrange(0, 9)}8{rng.randrange(10, 99)}"
+    file(tokens[0], "residence", {"name": "周小梅", "id_number": first17 + check_char(first17), "phone": "13972001234",
+                                  "room": "9901", "moved_in": "2026-11-01", "reason": "work", "consent": "1"})
+    file(tokens[1 % len(tokens)], "org_change", {"changes": ["opened"], "org_name": "晨光文具店",
+                                                 "credit_code": _credit_code("92", "420606", 900_000 + seed),
+                                                 "contact": "陈晨", "phone": "13872005678"})
+    plate = file(tokens[2 % len(tokens)], "plate_problem", {"problem": "damaged", "note": "门牌被车刮花，号码看不清"})
+    review.decide(users["street"], plate.submission.client_id, "approve")
+    return 3

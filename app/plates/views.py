@@ -2,6 +2,8 @@
 plate pages."""
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -47,8 +49,27 @@ def scanned(token):
     lines = [current_app.config["PROVINCE_NAME"] + names.get("city", ""),
              names.get("district", "") + names.get("township", ""), chain_text(node.parts)]
     return render_template("plates/public.html", plate=plate, node=node, text=text, lines=lines, grid_code=grid_code,
-                           lon=lon, lat=lat, area=area, staff=staff, field_app=field_app,
-                           markers=[{"code": "", "label": text, "at": map_point(lon, lat)}])
+                           lon=lon, lat=lat, area=area, staff=staff, field_app=field_app, tiles=tile_grid(lon, lat))
+
+
+TILE_ZOOM, TILE_PX = 17, 256
+
+
+def tile_grid(lon: float, lat: float) -> dict | None:
+    """The 3×3 map tiles around a point and where the point falls on them, for a map without
+    script (the public page must stay light for a slow phone); None when no tiles are configured."""
+    url = current_app.config["MAP_TILE_URL"]
+    if not url:
+        return None
+    x, y = map_point(lon, lat)
+    n = 2 ** TILE_ZOOM
+    fx = (x + 180) / 360 * n
+    fy = (1 - math.asinh(math.tan(math.radians(y))) / math.pi) / 2 * n
+    cx, cy = int(fx), int(fy)
+    return {"tiles": [{"src": url.replace("{s}", "a").format(z=TILE_ZOOM, x=cx + dx, y=cy + dy),
+                       "left": (dx + 1) * TILE_PX, "top": (dy + 1) * TILE_PX} for dy in (-1, 0, 1) for dx in (-1, 0, 1)],
+            "x": round((fx - cx + 1) * TILE_PX), "y": round((fy - cy + 1) * TILE_PX),
+            "attribution": current_app.config["MAP_TILE_ATTRIBUTION"]}
 
 
 @bp.get("/plates")
