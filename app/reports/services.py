@@ -13,6 +13,7 @@ import re
 import secrets
 import uuid
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
@@ -44,6 +45,7 @@ LABELS = {"name": "姓名", "id_number": "公民身份号码", "phone": "联系�
 ROOM_OPTIONS_MAX = 400  # more rooms than this at one address: typed, not chosen from a list
 PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
 HOUSE_NUMBER = re.compile(r"[0-9A-Za-z-]{1,16}")
+REPORTER = SimpleNamespace(id=None, username="居民（扫码申报）")  # who filed it, in the audit log
 _REF_CHARS = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out on the phone
 
 
@@ -285,7 +287,7 @@ def file(token: str, kind: str, form, upload=None) -> PublicReport:
         sha = store_photo(photo, None)
         submission.photos.append(SubmissionPhoto(photo_sha256=sha, position=0))
     db.session.flush()
-    record(None, "report.file", submission, after={"kind": kind, "reference": report.reference})
+    record(REPORTER, "report.file", submission, after={"kind": kind, "reference": report.reference})
     db.session.commit()
     return report
 

@@ -29,7 +29,8 @@ FILTER_LABELS = {"area": "区划代码", "kind": "类型", "collector": "采集�
                  "last_id": "预演范围"}
 DONE = {"claim": "已领取，处理完之前其他审核人不能处理这一条", "release": "已放弃领取",
         "reject": "已标记为不通过", "return": "已退回采集人更正", "rebase": "已以当前数据为准，请核对后通过"}
-HISTORY = {"submission.shop": "提交门店采集", "submission.binding": "提交单位绑定", "review.claim": "领取",
+HISTORY = {"submission.shop": "提交门店采集", "submission.binding": "提交单位绑定", "report.file": "居民扫码提交",
+           "review.claim": "领取",
            "review.release": "放弃领取", "review.approve": "通过", "review.reject": "不通过",
            "review.return": "退回更正", "review.resubmit": "更正后重新提交", "review.rebase": "以当前数据为准"}
 CHAIN_STEPS = 6
