@@ -167,6 +167,8 @@ def decide(client_id, action):
     if action == "approve":
         flash(f"已通过并写入主数据：{s.address_text}" if s.status == "approved"
               else f"已通过，转入下一环节“{s.step_label}”：{s.address_text}")
+    elif action == "return" and s.public:
+        flash("已退回：居民的回执将显示“需补充信息”")
     else:
         flash(DONE[action])
     if action in ("claim", "release", "rebase"):

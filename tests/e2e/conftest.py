@@ -84,6 +84,7 @@ def server(app, tmp_path_factory):
         "MAP_TILE_URL": "",  # no tiles: nothing may be fetched from outside 127.0.0.1
         # Every test signs in through the form; the production default (10 a minute) would lock us out.
         "RATELIMIT_LOGIN": "300 per minute",
+        "RATELIMIT_REPORT_CLIENT": "1000 per minute",
         "PYTHONUNBUFFERED": "1",
     })
     log = tmp_path_factory.mktemp("server") / "gunicorn.log"
