@@ -33,3 +33,22 @@ class Client:
 
     def delete(self, url, **kw):
         return self._write("delete", url, **kw)
+
+
+def sql_work(app, send) -> tuple[int, int, bytes]:
+    """(status, SQL statements run, body) of the request `send()` makes: two answers that must not tell
+    things apart must match in all three."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    seen = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = send()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return response.status_code, len(seen), response.data

@@ -10,7 +10,7 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 from PIL import Image
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.actuals.models import Resident
 from app.audit.models import AuditLog
@@ -18,7 +18,7 @@ from app.extensions import db
 from app.jobs.queue import start_in_process_consumer
 from app.places.models import Room
 from app.plates.models import Plate, PlatePrint
-from tests.client import Client
+from tests.client import Client, sql_work
 from tests.factories import unique
 from tests.jobs.test_jobs import wait_until_finished
 
@@ -95,17 +95,7 @@ def test_the_public_page_shows_no_personal_data(app, admin, anonymous, places):
 
 
 def _statements(app, client, url) -> tuple[int, int, bytes]:
-    """(status, SQL statements run, body) of one request."""
-    seen = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return response.status_code, len(seen), response.data
+    return sql_work(app, lambda: client.get(url))
 
 
 def test_unknown_and_malformed_tokens_answer_the_same_with_the_same_work(app, anonymous):

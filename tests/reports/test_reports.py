@@ -6,7 +6,7 @@ import io
 import re
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app import privacy
 from app.actuals.models import Binding, Organisation, Resident
@@ -15,8 +15,7 @@ from app.collect.models import Submission
 from app.extensions import db
 from app.places.models import Building, DoorPlate, Room
 from app.reports.models import PublicReport
-from app.tasks.models import Task
-from tests.client import Client
+from tests.client import Client, sql_work
 from tests.collect.test_collect import jpeg
 from tests.factories import approve_all_steps, credit_code_for, fresh_id_number, id_number_for, unique
 from tests.plates.test_plates import scan_png
@@ -331,20 +330,6 @@ def test_reports_are_rate_limited_per_client_and_per_plate(app, as_user, places)
 
 # --- no enumeration ------------------------------------------------------------------------------
 
-def _work(app, send) -> tuple[int, int, bytes]:
-    """(status, SQL statements, body) of one request."""
-    seen = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        response = send()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return response.status_code, len(seen), response.data
-
-
 def test_unknown_replaced_and_revoked_plates_answer_reports_alike(app, as_user, anonymous, places):
     admin = as_user("admin")
     revoked = scan_png(admin, places["district"]["plate"])
@@ -355,10 +340,10 @@ def test_unknown_replaced_and_revoked_plates_answer_reports_alike(app, as_user, 
     for send in (lambda t: anonymous.get(f"/p/{t}/report/plate_problem"),
                  lambda t: form_post(anonymous, t, "plate_problem", body),
                  lambda t: anonymous.post(f"/api/v1/public/plates/{t}/reports/plate_problem", json=body)):
-        unknown = _work(app, lambda: send("Q" * 16))
+        unknown = sql_work(app, lambda: send("Q" * 16))
         assert unknown[0] == 404
         for t in (revoked, replaced, "short"):
-            assert _work(app, lambda: send(t)) == unknown, t
+            assert sql_work(app, lambda: send(t)) == unknown, t
 
 
 def test_a_report_tells_nothing_of_who_or_what_is_registered(app, anonymous, building_token, token):
