@@ -46,37 +46,28 @@ figures of profiled runs are only indicative.
 from __future__ import annotations
 
 import argparse
-import collections
 import datetime
 import http.client
 import json
-import multiprocessing
 import os
 import platform
 import random
 import re
-import resource
-import shutil
-import signal
-import socket
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-VENV_BIN = Path(sys.executable).parent
 
 from app.standards import coords  # noqa: E402
-from benchutil import git_state, machine_busy  # noqa: E402
+from benchutil import (Request, Result, Server, cpu_seconds, git_state, least_disturbed, summarise_profile,  # noqa: E402
+                       machine_busy, mib, ms, proc_status, run_load, scan_log, warm_database)
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-DISTURBED = 0.10  # a test during which other processes used more of the CPU than this is repeated
 TARGETS = {  # issue 4, on 2 cores
     "lookup": ("≥ 1,000 requests/s", lambda r: r.rate >= 1000),
     "search": ("p95 < 100 ms", lambda r: r.pct(95) < 0.100),
@@ -86,13 +77,6 @@ TARGETS = {  # issue 4, on 2 cores
 
 
 # --- inputs from the database ----------------------------------------------------------------
-
-@dataclass
-class Request:
-    path: str
-    tag: str  # variant, for the breakdown
-    expect: str | None = None  # an object code the answer should contain
-
 
 @dataclass
 class Inputs:
@@ -231,287 +215,6 @@ def pick_inputs(db_path: Path, n: int, seed: int) -> Inputs:
     return Inputs(lookup, search, nearby_wgs84, nearby_gcj02, area_page, floor, exports)
 
 
-# --- the server ------------------------------------------------------------------------------
-
-def proc_status(pid: int) -> dict[str, int]:
-    """VmRSS, VmHWM (KiB) of a process; empty if it is gone."""
-    out = {}
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(("VmRSS:", "VmHWM:")):
-                    out[line.split(":")[0]] = int(line.split()[1])
-    except OSError:
-        pass
-    return out
-
-
-def cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
-    except OSError:
-        return 0.0
-
-
-def wait_quiet(max_wait: float, threshold: float = 0.10) -> float:
-    """Wait (up to max_wait s) until other processes use less than `threshold` of the machine's CPU
-    over 2 s: the server and the clients share 2 cores with everything else. Returns that share."""
-    cores, deadline, said = os.cpu_count(), time.monotonic() + max_wait, False
-    while True:
-        before = machine_busy()
-        time.sleep(2.0)
-        share = (machine_busy() - before) / 2.0 / cores
-        if share < threshold or time.monotonic() > deadline:
-            if said:
-                print(f"  (other processes now use {share:.0%} of the CPU)", flush=True)
-            return share
-        if not said:
-            print(f"  other processes use {share:.0%} of the CPU; waiting up to {max_wait:.0f} s for quiet …",
-                  flush=True)
-            said = True
-
-
-def page_cache_share(path: Path) -> str:
-    """How much of a file the OS has in memory (util-linux fincore), as text; '?' without fincore."""
-    fincore = shutil.which("fincore")
-    if not fincore:
-        return "?"
-    out = subprocess.run([fincore, "--bytes", "--noheadings", "--output", "RES", str(path)],
-                         capture_output=True, text=True).stdout.strip()
-    return f"{int(out) / path.stat().st_size:.0%}" if out.isdigit() else "?"
-
-
-def warm_page_cache(path: Path) -> None:
-    """Read the database file once, so that the first requests do not wait for the disk."""
-    for suffix in ("", "-wal"):
-        f = Path(f"{path}{suffix}")
-        if f.exists():
-            with open(f, "rb") as handle:
-                while handle.read(1 << 20):
-                    pass
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, spec: str, instance: Path, rate_limit: str, log_dir: Path, limiter_storage: str = "",
-                 wsgi: str = "wsgi:app"):
-        parts = spec.split(":")
-        self.kind, self.workers = parts[0], int(parts[1]) if len(parts) > 1 else os.cpu_count()
-        self.threads = int(parts[2]) if len(parts) > 2 else (4 if self.kind == "gthread" else 1)
-        self.spec = spec
-        self.port = free_port()
-        self.log = log_dir / f"gunicorn-{spec.replace(':', '-')}.log"
-        self.env = {**os.environ, "YIBIAO_INSTANCE": str(instance), "RATELIMIT_API_KEY": rate_limit,
-                    "PYTHONUNBUFFERED": "1"}
-        self.env.pop("DATABASE_URL", None)
-        self.limiter_storage = limiter_storage
-        self.wsgi = wsgi
-        if limiter_storage:
-            self.env["RATELIMIT_STORAGE_URI"] = limiter_storage
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def label(self) -> str:
-        return (f"{self.kind}, {self.workers} workers" + (f" × {self.threads} threads" if self.kind == "gthread" else "")
-                + f", rate-limit storage {self.limiter_storage or 'memory://'}"
-                + (f", app {self.wsgi}" if self.wsgi != "wsgi:app" else ""))
-
-    def start(self, key: str) -> None:
-        argv = [str(VENV_BIN / "gunicorn"), self.wsgi, "--bind", f"127.0.0.1:{self.port}",
-                "--workers", str(self.workers), "--worker-class", self.kind, "--error-logfile", str(self.log),
-                "--log-level", "info"]
-        if self.kind == "gthread":
-            argv += ["--threads", str(self.threads)]
-        self.log.write_text("")
-        self.proc = subprocess.Popen(argv, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                sys.exit(f"gunicorn exited with {self.proc.returncode}; see {self.log}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", "/api/v1/areas", headers={"Authorization": f"Bearer {key}"})
-                status = conn.getresponse().status
-                conn.close()
-                if status == 200 and len(self.worker_pids()) == self.workers:
-                    return
-                if status != 200:
-                    sys.exit(f"the server answered {status} to the API key; see {self.log}")
-            except OSError:
-                pass
-            time.sleep(0.25)
-        self.stop()
-        sys.exit(f"gunicorn did not answer within 90 s; see {self.log}")
-
-    def worker_pids(self) -> list[int]:
-        try:
-            return [int(p) for p in Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()]
-        except OSError:
-            return []
-
-    def cpu(self) -> float:
-        return cpu_seconds(self.proc.pid) + sum(cpu_seconds(p) for p in self.worker_pids())
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-# --- load ------------------------------------------------------------------------------------
-
-def _drive(job) -> tuple[list, float]:
-    """One client process: one connection, requests in order until the time is up."""
-    port, key, items, start_at, duration, max_requests = job
-    headers = {"Authorization": f"Bearer {key}"}
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    records = []
-    time.sleep(max(0.0, start_at - time.time()))
-    start = time.perf_counter()
-    end = start + duration
-    i = 0
-    while i < max_requests:
-        t0 = time.perf_counter()
-        if t0 >= end:
-            break
-        path, tag, expect = items[i % len(items)]
-        try:
-            conn.request("GET", path, headers=headers)
-            response = conn.getresponse()
-            body = response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException):
-            conn.close()
-            status, body = 0, b""
-        latency = time.perf_counter() - t0
-        hit = None if expect is None or status != 200 else expect.encode() in body
-        records.append((latency, status, tag, hit))
-        i += 1
-    conn.close()
-    return records, time.perf_counter() - start
-
-
-@dataclass
-class Result:
-    name: str
-    latencies: list[float]
-    statuses: collections.Counter
-    duration: float
-    server_cpu: float
-    client_cpu: float
-    other_cpu: float = 0.0
-    by_tag: dict[str, list[float]] = field(default_factory=dict)
-    hits: dict[str, list[bool]] = field(default_factory=dict)
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / self.duration
-
-    def pct(self, p: float, values=None) -> float:
-        values = sorted(self.latencies if values is None else values)
-        if not values:
-            return float("nan")
-        return values[min(len(values) - 1, max(0, round(p / 100 * len(values)) - 1))]
-
-
-def run_load(name: str, server: Server, key: str, requests: list[Request], clients: int, duration: float,
-             max_requests: int, profile_dir: Path | None = None, seed: int = 0, profile_idle: bool = False) -> Result:
-    rng = random.Random(seed)
-    items = [(r.path, r.tag, r.expect) for r in requests]
-    jobs = []
-    start_at = time.time() + 0.5
-    for c in range(clients):
-        mine = items[c::clients] or list(items)
-        rng.shuffle(mine)
-        jobs.append((server.port, key, mine, start_at, duration, max_requests // clients))
-    spies = []
-    if profile_dir:
-        spies = start_profilers(profile_dir, f"{server.spec}-{name}", server.worker_pids(), duration, profile_idle)
-    before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu_before = server.cpu()
-    busy_before = machine_busy()
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(clients) as pool:
-        outputs = pool.map(_drive, jobs)
-        server_cpu = server.cpu() - cpu_before
-        busy = machine_busy() - busy_before
-        pool.close()
-        pool.join()
-    after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    client_cpu = (after_children.ru_utime + after_children.ru_stime) - (before_children.ru_utime + before_children.ru_stime)
-    records = [r for out, _ in outputs for r in out]
-    elapsed = max(e for _, e in outputs)
-    result = Result(name, [r[0] for r in records], collections.Counter(r[1] for r in records), elapsed,
-                    server_cpu, client_cpu, max(0.0, busy - server_cpu - client_cpu))
-    for latency, _, tag, hit in records:
-        result.by_tag.setdefault(tag, []).append(latency)
-        if hit is not None:
-            result.hits.setdefault(tag, []).append(hit)
-    for spy in spies:
-        spy.wait()
-    return result
-
-
-def start_profilers(out_dir: Path, label: str, pids: list[int], duration: float,
-                    idle: bool = False) -> list[subprocess.Popen]:
-    py_spy = shutil.which("py-spy", path=str(VENV_BIN)) or shutil.which("py-spy")
-    if not py_spy:
-        sys.exit("--profile needs py-spy: .venv/bin/pip install py-spy (for benchmarking only)")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    spies = []
-    for pid in pids:
-        path = out_dir / f"{label.replace(' ', '_').replace(':', '-')}-{pid}.txt"
-        spies.append(subprocess.Popen([py_spy, "record", "--pid", str(pid), "--rate", "200", "--duration",
-                                       str(max(1, int(duration))), "--format", "raw", "--nonblocking",
-                                       *(["--idle"] if idle else []), "--output", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-    time.sleep(0.3)  # attached before the clients start (they start 0.5 s after run_load began)
-    return spies
-
-
-def summarise_profile(paths: list[Path], top: int = 18) -> list[str]:
-    """Hottest frames (inclusive, and self) of py-spy's collapsed stacks, inside Flask's request handling."""
-    inclusive, own = collections.Counter(), collections.Counter()
-    total = outside = 0
-    for path in paths:
-        if not path.exists():
-            continue
-        for line in path.read_text(errors="replace").splitlines():
-            stack, _, count = line.rpartition(" ")
-            if not count.isdigit():
-                continue
-            frames = stack.split(";")
-            # Time handling a request; gunicorn's own work (parsing, writing, closing, waiting for
-            # the next connection) is counted apart.
-            if not any(".wsgi_app (" in f for f in frames):
-                outside += int(count)
-                continue
-            n = int(count)
-            total += n
-            for f in set(frames):
-                inclusive[f] += n
-            own[frames[-1]] += n
-    if not total:
-        return ["  (no samples)"]
-    lines = [f"  samples: {total} inside Flask's wsgi_app, {outside} outside it (gunicorn's own work; with "
-             "--profile-idle also waiting threads)",
-             "  inclusive (share of the samples inside wsgi_app; frames in nearly all of them left out):"]
-    interesting = [(f, n) for f, n in inclusive.most_common() if n < 0.97 * total]
-    lines += [f"    {n / total:6.1%}  {f}" for f, n in interesting[:top]]
-    lines.append("  self:")
-    lines += [f"    {n / total:6.1%}  {f}" for f, n in own.most_common(top // 2)]
-    return lines
-
-
 # --- the export ------------------------------------------------------------------------------
 
 def run_export(server: Server, key: str, code: str) -> dict:
@@ -572,14 +275,6 @@ def run_export(server: Server, key: str, code: str) -> dict:
 
 # --- report ----------------------------------------------------------------------------------
 
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f}"
-
-
-def mib(kib: int) -> str:
-    return f"{kib / 1024:.0f}"
-
-
 def print_results(server: Server, results: list[Result], exports: list[tuple[tuple, dict]], clients: int) -> None:
     cores = os.cpu_count()
     print(f"\n### {server.label} ({clients} client processes)\n")
@@ -621,16 +316,6 @@ def print_results(server: Server, results: list[Result], exports: list[tuple[tup
                   f"{mib(e['rss_after'])} | {mib(e['hwm_before'])} → {mib(e['hwm_after'])} | {e['other']:.0%} |")
 
 
-def scan_log(path: Path) -> list[str]:
-    text = path.read_text(errors="replace") if path.exists() else ""
-    notes = []
-    for pattern in ("Traceback", "ERROR", "WORKER TIMEOUT", "database is locked", "Worker exited", "SIGKILL"):
-        n = text.count(pattern)
-        if n:
-            notes.append(f"{pattern} ×{n}")
-    return notes
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--instance", default="/tmp/yb-seed", help="directory with yibiao.db and demo-logins.txt")
@@ -669,6 +354,7 @@ def main() -> None:
     if not db_path.exists() or not logins.exists():
         sys.exit(f"no database in {instance}: build it with bench/seed_load.py --instance {instance}")
     key = re.search(r"ybk_[A-Za-z0-9_\-]+", logins.read_text(encoding="utf-8")).group(0)
+    headers = {"Authorization": f"Bearer {key}"}
     only = set(args.only.split(",")) if args.only else {"lookup", "search", "nearby", "page", "floor", "export"}
     args.log_dir.mkdir(parents=True, exist_ok=True)
 
@@ -683,39 +369,28 @@ def main() -> None:
 
     summary = []
     for spec in args.configs.split(","):
-        server = Server(spec, instance, args.rate_limit, args.log_dir, args.limiter_storage, args.wsgi)
-        if args.cold:
-            print(f"\ndatabase in the page cache: {page_cache_share(db_path)} (not warmed: --cold)")
-        else:
-            before = page_cache_share(db_path)
-            warm_page_cache(db_path)
-            print(f"\ndatabase in the page cache: {before}, after reading it once {page_cache_share(db_path)}")
+        server = Server(spec, instance, args.log_dir, wsgi=args.wsgi,
+                        env={"RATELIMIT_API_KEY": args.rate_limit,
+                             **({"RATELIMIT_STORAGE_URI": args.limiter_storage} if args.limiter_storage else {})},
+                        note=f"rate-limit storage {args.limiter_storage or 'memory://'}")
+        warm_database(db_path, args.cold)
         print(f"starting gunicorn ({server.label}) on 127.0.0.1:{server.port} …", flush=True)
         t_start = time.perf_counter()
         try:
-            server.start(key)
+            server.start("/api/v1/areas", headers)
             print(f"answering after {time.perf_counter() - t_start:.1f} s; workers {server.worker_pids()}; "
                   f"RSS " + ", ".join(mib(proc_status(p).get('VmRSS', 0)) for p in server.worker_pids()) + " MiB",
                   flush=True)
             # Warm-up: every endpoint a little, both workers (not recorded).
             warm = inputs.lookup[:40] + inputs.search[:40] + inputs.nearby_wgs84[:40] + inputs.nearby_gcj02[:20] \
                 + inputs.area_page[:20]
-            run_load("warm-up", server, key, warm, 2, 3.0, len(warm), seed=args.seed)
+            run_load("warm-up", server, headers, warm, 2, 3.0, len(warm), seed=args.seed)
             exports = []
             if "export" in only:
                 for code, label, n in inputs.exports:
                     print(f"export {label} …", flush=True)
-                    best = None
-                    for attempt in range(1, args.attempts + 1):
-                        if args.quiet_wait:
-                            wait_quiet(args.quiet_wait)
-                        run = run_export(server, key, code)
-                        if best is None or run["other"] < best["other"]:
-                            best = run
-                        if run["other"] <= DISTURBED:
-                            break
-                        print(f"  other processes used {run['other']:.0%} of the CPU meanwhile"
-                              + ("; again" if attempt < args.attempts else "; keeping the quietest attempt"), flush=True)
+                    best = least_disturbed(lambda: run_export(server, key, code), lambda run: run["other"],
+                                           args.attempts, args.quiet_wait)
                     exports.append(((code, label, n), best))
             plan = [("lookup", inputs.lookup), ("search", inputs.search), ("nearby wgs84", inputs.nearby_wgs84),
                     ("nearby gcj02", inputs.nearby_gcj02), ("area page", inputs.area_page),
@@ -725,24 +400,15 @@ def main() -> None:
                 if {"area page": "page"}.get(name, name.split()[0]) not in only:
                     continue
                 print(f"{name} …", flush=True)
-                result = None
-                for attempt in range(1, args.attempts + 1):
-                    if args.quiet_wait:
-                        wait_quiet(args.quiet_wait)
-                    run = run_load(name, server, key, requests, args.clients, args.duration, args.max_requests,
-                                   args.profile, args.seed, args.profile_idle)
-                    other = run.other_cpu / run.duration / os.cpu_count()
-                    if result is None or run.other_cpu / run.duration < result.other_cpu / result.duration:
-                        result = run
-                    if other <= DISTURBED or args.profile:
-                        break
-                    print(f"  other processes used {other:.0%} of the CPU during the test"
-                          + ("; again" if attempt < args.attempts else "; keeping the quietest attempt"), flush=True)
+                result = least_disturbed(
+                    lambda: run_load(name, server, headers, requests, args.clients, args.duration, args.max_requests,
+                                     args.profile, args.seed, args.profile_idle),
+                    lambda run: run.other_cpu / run.duration / os.cpu_count(), args.attempts, args.quiet_wait,
+                    once=bool(args.profile))
                 results.append(result)
                 if args.profile:
-                    files = sorted(args.profile.glob(f"{server.spec.replace(':', '-')}-{name.replace(' ', '_')}-*.txt"))
-                    print(f"profile of {name} ({', '.join(str(f) for f in files)}):")
-                    print("\n".join(summarise_profile(files)))
+                    print(f"profile of {name} ({', '.join(str(f) for f in result.profiles)}):")
+                    print("\n".join(summarise_profile(result.profiles)))
             rss = {p: proc_status(p) for p in server.worker_pids()}
         finally:
             server.stop()

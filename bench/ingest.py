@@ -53,7 +53,6 @@ import math
 import multiprocessing
 import os
 import platform
-import queue
 import random
 import re
 import shutil
@@ -73,9 +72,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 VENV_BIN = Path(sys.executable).parent
 
-import address_api  # noqa: E402
-from address_api import cpu_seconds, free_port, scan_log, start_profilers, summarise_profile, wait_quiet  # noqa: E402
-from benchutil import git_state, machine_busy  # noqa: E402
+import benchutil  # noqa: E402
+from benchutil import (cpu_seconds, free_port, git_state, machine_busy, scan_log, start_profilers,  # noqa: E402
+                       summarise_profile, wait_quiet)
 
 TARGET_RATE, TARGET_P95 = 200.0, 0.150  # the issue's: submissions/s, and p95 of a submission in seconds
 DISTURBED = 0.10
@@ -353,7 +352,7 @@ def psql(sql: str, database: str = "postgres") -> str:
     return done.stdout.strip()
 
 
-class Server(address_api.Server):
+class Server(benchutil.Server):
     """gunicorn wsgi:app on a free port of 127.0.0.1 (address_api's, with this bench's environment
     and readiness check; its worker_pids, cpu and stop as they are)."""
 
@@ -522,7 +521,6 @@ def check_database(run: Run, database: str, storage: Path, submissions_before: i
     expected = {cid for cid, _ in run.accepted_ids + run.warm["accepted_ids"]}
     uploaded = set(run.uploaded + run.warm["uploaded"])
     with psycopg.connect(f"{PG_BASE}/{database}") as conn:
-        total = conn.execute("SELECT count(*) FROM submission").fetchone()[0]
         ids = {row[0] for row in conn.execute("SELECT client_id FROM submission WHERE id > %s", (submissions_before,))}
         links = conn.execute("SELECT count(*) FROM submission_photo sp JOIN submission s ON s.id = sp.submission_id "
                              "WHERE s.id > %s", (submissions_before,)).fetchone()[0]

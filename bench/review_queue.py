@@ -83,8 +83,7 @@ os.environ.update({
     "PHOTO_STORAGE_ROOT": str(TMP / "photos"), "EXPORT_DIR": str(TMP / "exports")})
 os.environ.pop("REDIS_URL", None)
 
-from address_api import scan_log, wait_quiet  # noqa: E402
-from benchutil import git_state, machine_busy  # noqa: E402
+from benchutil import git_state, machine_busy, scan_log, wait_quiet  # noqa: E402
 from ingest import PG_BASE, Server, Session, cpu_since, keep_or_drop, processes_named, psql  # noqa: E402
 
 TARGET_P95, TARGET_BULK_S = 0.100, 60.0  # issue 7
@@ -384,7 +383,7 @@ class TreeServer(Server):
     def start(self) -> None:
         if self.tree is None:
             return super().start()
-        import address_api
+        import http.client
 
         argv = [str(VENV_BIN / "gunicorn"), "wsgi:app", "--chdir", str(self.tree), "--bind", f"127.0.0.1:{self.port}",
                 "--workers", str(self.workers), "--worker-class", self.kind, "--error-logfile", str(self.log)]
@@ -396,7 +395,7 @@ class TreeServer(Server):
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.proc.returncode}; see {self.log}")
             try:
-                conn = address_api.http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
                 conn.request("GET", "/api/v1/session")
                 status = conn.getresponse().status
                 conn.close()
