@@ -12,7 +12,7 @@ from flask import Flask, current_app, g, redirect, request, url_for
 from flask_login import current_user
 from limits import parse
 from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Problem, wants_html
 from app.extensions import csrf, db, limiter, login
@@ -116,8 +116,11 @@ def _user_at(user_id: int, version: int) -> User:
     if user is None:
         if len(_users) > 1024:
             _users.clear()
-        user = db.session.get(User, user_id, options=[selectinload(User.areas), selectinload(User.objects)])
-        db.session.expunge(user)
+        # In a session of its own, closed at once: loaded in the request's session, the user's areas
+        # stayed there (expunging the user does not take them along) and that request's commit
+        # expired them, so a later request reading them from the detached user failed.
+        with Session(db.engine) as own:
+            user = own.get(User, user_id, options=[selectinload(User.areas), selectinload(User.objects)])
         _users[(user_id, version)] = user
     return user
 

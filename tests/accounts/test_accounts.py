@@ -216,3 +216,16 @@ def test_a_user_deactivated_by_another_process_is_signed_out_within_the_recheck_
     monkeypatch.setattr(auth, "RECHECK_S", 0.0)  # the second has passed
     refused = leaver.get("/api/v1/areas")
     assert refused.status_code == 401 and refused.json["code"] == "auth.required"
+
+
+def test_the_cached_signed_in_user_outlives_a_commit_in_the_request_that_cached_it(app, as_user):
+    """The user is cached (per user version) by the first request that needs it; if that request
+    commits, nothing the cached user holds may be expired for the requests after it."""
+    from app.accounts import auth
+    from tests.collect.test_collect import jpeg, put_photo
+
+    police = as_user("police")
+    auth._users.clear()
+    assert put_photo(police, jpeg(seed=3, size=(71, 33))).status_code in (200, 201)  # loads the user, commits
+    again = police.get("/api/v1/session")
+    assert again.status_code == 200 and again.json["user"]["areas"], again.json
