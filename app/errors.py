@@ -8,6 +8,7 @@ No stack trace ever reaches a client: unexpected exceptions are logged and answe
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, current_app, jsonify, request
 from flask_wtf.csrf import CSRFError
@@ -141,6 +142,15 @@ def problem_response(problem: Problem):
     return response
 
 
+_PER = {"second": "秒", "minute": "分钟", "hour": "小时", "day": "天", "month": "月", "year": "年"}
+
+
+def _chinese_limit(description: str) -> str:
+    """Flask-Limiter's "10 per 1 hour" as "每 1 小时 10 次" (anything else as it is)."""
+    match = re.fullmatch(r"(\d+) per (\d+) (second|minute|hour|day|month|year)s?", description or "")
+    return f"每 {match[2]} {_PER[match[3]]} {match[1]} 次" if match else description
+
+
 def _from_http_exception(e: HTTPException) -> Problem:
     status = e.code or 500
     code = _STATUS_CODES.get(status, "server.error" if status >= 500 else "request.invalid")
@@ -151,7 +161,7 @@ def _from_http_exception(e: HTTPException) -> Problem:
     if isinstance(e, CSRFError):
         return Problem("request.csrf", f"页面已过期，请刷新后重试（{e.description}）")
     if status == 429:
-        return Problem("request.rate_limited", f"请求过于频繁（限额 {e.description}），请稍后再试")
+        return Problem("request.rate_limited", f"请求过于频繁（限额：{_chinese_limit(e.description)}），请稍后再试")
     if code in CATALOGUE and CATALOGUE[code][0] == status:
         return Problem(code)
     problem = Problem("server.error" if status >= 500 else "request.invalid")

@@ -29,6 +29,7 @@ from app.places.addresses import address_text, area_id_of, chain_text, door_plat
 from app.places.models import Building, DoorPlate, Room, Unit
 from app.plates import services as plates
 from app.review import chains
+from app.review.apply import shop_room
 from app.standards import credit_code, id_number
 
 from .models import RECEIPT_STATES, PublicReport
@@ -192,10 +193,15 @@ def _residence(form, node, opts, errors) -> tuple[dict, dict, str | None]:
         for name, value in (("unit", unit), ("room", number_text)):
             if value and name not in errors and not HOUSE_NUMBER.fullmatch(value):
                 errors[name] = f"{LABELS[name]}只写数字或字母，如 2、301、A-2"
-        if building is not None and number_text:
-            data.update(building_id=building.id, unit=unit, room=number_text,
-                        room_label=house_text({**building.parts, "unit": unit, "room": number_text}))
-            key = f"{building.id}:{unit or ''}:{number_text}"
+        if building is not None and number_text and not errors.keys() & {"unit", "room"}:
+            on_record = shop_room(building.id, unit, number_text)
+            if on_record is not None:  # typed, but on record: the same room as if chosen
+                data.update(room_id=on_record.id, room_label=house_text(on_record.parts))
+                key = f"room:{on_record.id}"
+            else:
+                data.update(building_id=building.id, unit=unit, room=number_text,
+                            room_label=house_text({**building.parts, "unit": unit, "room": number_text}))
+                key = f"{building.id}:{unit or ''}:{number_text}"
     moved_in = _date(form, "moved_in", errors)
     data["moved_in"] = moved_in.isoformat() if moved_in else None
     data["reason"] = _choice(form, "reason", REASONS, errors)

@@ -293,6 +293,12 @@ def test_the_same_person_declaring_the_same_room_again_gets_the_first_receipt(ap
     assert again == first
     other_room = receipt_of(form_post(anonymous, building_token, "residence", {**body, "room": body["room"] + "1"}))
     assert other_room != first
+    with app.app_context():  # a room on record, once chosen from the list and once typed: the same room
+        room = db.session.scalar(select(Room).join(Building).where(Building.id == db.session.scalar(
+            select(Submission.building_id).join(PublicReport).where(PublicReport.receipt_token == first))).order_by(Room.id))
+        typed = {"unit": room.unit.number if room.unit else "", "room": room.number}
+    chosen = receipt_of(form_post(anonymous, building_token, "residence", {**body, "room_id": str(room.id)}))
+    assert receipt_of(form_post(anonymous, building_token, "residence", {**body, **typed})) == chosen
 
 
 def test_a_filled_honeypot_looks_accepted_and_stores_nothing(app, anonymous, token):
@@ -320,7 +326,7 @@ def test_reports_are_rate_limited_per_client_and_per_plate(app, as_user, places)
     try:
         a = client("10.9.0.1")
         assert [form_post(a, two, "plate_problem", {"problem": "other"}).status_code for _ in range(4)] == [303] * 3 + [429]
-        assert "请求过于频繁" in form_post(a, two, "plate_problem", {"problem": "other"}).get_data(as_text=True)
+        assert "请求过于频繁（限额：每 1 分钟 3 次）" in form_post(a, two, "plate_problem", {"problem": "other"}).get_data(as_text=True)
         by_many = [form_post(client(f"10.9.1.{i}"), one, "plate_problem", {"problem": "other"}).status_code
                    for i in range(6)]
         assert by_many == [303] * 5 + [429]
