@@ -101,11 +101,14 @@ class Progress:
 
 
 def execute(job_id: str) -> None:
-    job = db.session.get(Job, job_id)
-    if job is None or job.status != "queued":
-        return
-    job.status = "running"
+    # Claimed in one statement: two workers handed the same job (a redelivery, a second consumer)
+    # must not both run it, and two runs would write the same result file at once.
+    claimed = db.session.execute(update(Job).where(Job.id == job_id, Job.status == "queued")
+                                 .values(status="running")).rowcount
     db.session.commit()
+    if not claimed:
+        return
+    job = db.session.get(Job, job_id)
     progress = Progress(job.id)
     try:
         path, name, *report = _RUNNERS[job.kind](job, progress)

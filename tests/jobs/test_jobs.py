@@ -63,3 +63,45 @@ def test_jobs_show_command_draws_a_progress_bar(app, as_user):
     assert f"{job['total']}/{job['total']}" in result.output and "已完成" in result.output
     listing = app.test_cli_runner().invoke(args=["jobs", "list"])
     assert job["id"] in listing.output
+
+
+def test_a_job_handed_to_two_workers_at_once_runs_once(app, monkeypatch):
+    """Two workers start the same job at the same moment (a second consumer, a redelivery): one runs
+    it. The race is a matter of timing, so it is tried on several jobs."""
+    import threading
+
+    from app.extensions import db
+    from app.jobs import services
+    from app.jobs.models import Job
+
+    runs = []
+
+    def slow(job, progress):
+        runs.append(job.id)
+        time.sleep(0.1)
+        return "/dev/null", "x.txt"
+
+    monkeypatch.setitem(services._RUNNERS, "export_xlsx", slow)
+    with app.app_context():
+        jobs = [Job(kind="export_xlsx", params={}) for _ in range(6)]
+        db.session.add_all(jobs)
+        db.session.commit()
+        job_ids = [j.id for j in jobs]
+
+    def worker(job_id, both):
+        with app.app_context():
+            db.session.execute(db.select(Job.id).limit(1))  # connected, so that both start together
+            both.wait()
+            services.execute(job_id)
+            db.session.remove()
+
+    for job_id in job_ids:
+        both = threading.Barrier(2)
+        threads = [threading.Thread(target=worker, args=(job_id, both)) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert runs == job_ids
+    with app.app_context():
+        assert {db.session.get(Job, j).status for j in job_ids} == {"done"}
