@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.places.models import Building
 from app.standards import coords, object_code
+from tests.jobs.test_jobs import run_job
 
 
 def test_lookup_by_object_code_gives_the_full_standard_address(as_user, places):
@@ -208,15 +209,11 @@ def test_a_demolished_building_keeps_its_record_and_code(as_user, places):
 def test_excel_export_runs_as_a_job_with_progress(app, as_user, places):
     from openpyxl import load_workbook
 
-    from app.jobs.services import execute
-
     client = as_user("district")
     started = client.post(f"/api/v1/areas/{places['codes']['township']}/exports", json={"format": "xlsx"})
     assert started.status_code == 202 and started.headers["Location"].endswith(started.json["id"])
     assert started.json["status"] == "queued"
-    with app.app_context():
-        execute(started.json["id"])  # what the worker does; the queue itself is tested in tests/jobs
-    job = client.get(f"/api/v1/jobs/{started.json['id']}").json
+    job = run_job(app, client, started.json["id"])  # what the worker does; the queue itself is tested in tests/jobs
     assert job["status"] == "done" and job["done"] == job["total"] > 0 and job["percent"] == 100
     download = client.get(job["download"])
     book = load_workbook(io.BytesIO(download.data), read_only=True)

@@ -22,6 +22,7 @@ from app.places.models import Area, Building, Room
 from tests.client import Client
 from tests.collect.test_collect import bind_body, jpeg, put_photo, shop_body
 from tests.factories import approve_all_steps, credit_code_for, unique
+from tests.jobs.test_jobs import run_job
 
 
 @pytest.fixture()
@@ -49,13 +50,6 @@ def item(as_user, client_id: str) -> dict:
 
 def act(client, client_id: str, action: str, **body):
     return client.post(f"/api/v1/review/items/{client_id}/{action}", json=body)
-
-
-def run_job(app, job_id: str) -> None:
-    from app.jobs.services import execute
-
-    with app.app_context():
-        execute(job_id)  # what the worker does; the queue itself is tested in tests/jobs
 
 
 def in_queue(client, client_id: str, **filters) -> bool:
@@ -430,8 +424,7 @@ def test_bulk_approval_dry_run_names_what_would_fail_then_the_job_approves_the_r
                                                                 room=new_room_number())).json["id"]
     started = street.post("/api/v1/review/bulk-approve", json={"filter": plan.json["filter"], "dry_run": False})
     assert started.status_code == 202
-    run_job(app, started.json["id"])
-    job = street.get(started.headers["Location"]).json
+    job = run_job(app, street, started.json["id"])
     assert job["status"] == "done" and job["done"] == 3, job
     assert "已通过 2 条" in job["message"] and "1 条未通过" in job["message"]
     assert job["download"] is None  # nothing to download: the result is the message
@@ -453,8 +446,7 @@ def test_the_queue_exports_to_excel(app, as_user, places, photo):
     street = as_user("street")
     started = street.post("/api/v1/review/export", json={"filter": {"kind": "shop"}})
     assert started.status_code == 202
-    run_job(app, started.json["id"])
-    job = street.get(started.headers["Location"]).json
+    job = run_job(app, street, started.json["id"])
     assert job["status"] == "done", job
     download = street.get(job["download"])
     sheet = load_workbook(io.BytesIO(download.data)).active
