@@ -28,6 +28,7 @@ from app.lifecycle import utcnow
 from app.places.addresses import address_text, area_id_of, chain_text, door_plate_of, full_text
 from app.places.models import Building, DoorPlate, Room, Unit
 from app.plates import services as plates
+from app.review import apply as review_apply
 from app.review import chains
 from app.review.apply import shop_room
 from app.standards import credit_code, id_number
@@ -266,7 +267,7 @@ def file(token: str, kind: str, form, upload=None) -> PublicReport:
     data, personal, room_key = CHECKS[kind](form, node, options(node), errors)
     photo = _photo(upload, errors) if kind != "residence" else None
     if errors:
-        raise invalid({f: m for f, m in errors.items()})
+        raise invalid(errors)
     number = personal.get("id_number")
     if number:
         earlier = _pending_declaration(privacy.blind_index(number), room_key)
@@ -277,14 +278,12 @@ def file(token: str, kind: str, form, upload=None) -> PublicReport:
     data["object_code"] = node.object_code
     submission = Submission(client_id=str(uuid.uuid4()), kind=kind, collector_id=None, area_id=area_id_of(node),
                             door_plate_id=plate.id, door_plate=plate, data=data,
-                            building_id=data.get("building_id") or _building_id(node, data),
+                            building_id=data.get("building_id") or _building_id(node),
                             room_id=data.get("room_id") or (node.id if isinstance(node, Room) else None),
                             address_text=_address(node, data),
                             body_hash=hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest())
     report = PublicReport(submission=submission, reference=_reference(), receipt_token=secrets.token_urlsafe(12),
                           room_key=room_key, **_sealed(personal))
-    from app.review import apply as review_apply
-
     chains.start(submission)
     submission.base = review_apply.base_of(submission)
     submission.flags = review_apply.flags_of(submission)
@@ -298,7 +297,7 @@ def file(token: str, kind: str, form, upload=None) -> PublicReport:
     return report
 
 
-def _building_id(node, data) -> int | None:
+def _building_id(node) -> int | None:
     if isinstance(node, (Room, Unit)):
         return node.building_id
     return node.id if isinstance(node, Building) else None
