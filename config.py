@@ -68,6 +68,9 @@ class Config:
     PWA_DIR = Path(os.environ.get("PWA_DIR", BASE_DIR / "pwa"))
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
+    # Reverse proxies in front of the app (each adds X-Forwarded-For and -Proto): the per-client
+    # rate limits need the phone's address, not the proxy's. 0 = none, the headers are not trusted.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or (
         os.environ.get("REDIS_URL") or "memory://"
     )

@@ -42,6 +42,12 @@ def create_app(config_class: type = Config) -> Flask:
     app.json.sort_keys = False  # fields in the order the schemas declare them, and no sorting cost
     app.config["INSTANCE_DIR"].mkdir(parents=True, exist_ok=True)
 
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
     with app.app_context():

@@ -367,3 +367,24 @@ def test_a_report_tells_nothing_of_who_or_what_is_registered(app, anonymous, bui
         anonymous.post(url, json={**new, "credit_code": credit_code_for()}))
     assert anonymous.get("/r/" + "Q" * 16).status_code == 404
     assert anonymous.get("/api/v1/public/receipts/" + "Q" * 16).json["code"] == "resource.not_found"
+
+
+def test_behind_a_trusted_proxy_each_phone_has_its_own_limit_and_otherwise_the_header_is_ignored(app, as_user, places):
+    from app import create_app
+    from app.jobs.services import bind_app
+    from config import TestConfig
+
+    token = scan_png(as_user("admin"), places["district"]["building"])
+    phones = ["10.1.0.1"] * 3 + ["10.1.0.2", "10.1.0.3"]
+    for proxies, expected in ((1, [303, 303, 429, 303, 303]), (0, [303, 303, 429, 429, 429])):
+        class Config(TestConfig):
+            TRUSTED_PROXIES = proxies
+            RATELIMIT_REPORT_CLIENT = "2 per minute"
+
+        try:
+            client = create_app(Config).test_client()
+            answers = [client.post(f"/p/{token}/report/plate_problem", data={"problem": "other"},
+                                   headers={"X-Forwarded-For": phone}).status_code for phone in phones]
+        finally:
+            bind_app(app)  # background jobs of the other tests run in the session's app
+        assert answers == expected, proxies
