@@ -234,6 +234,7 @@ BAD_RESIDENCE = [
     ({"room": ""}, "room", "请填写户室号"),
     ({"room": "三零一"}, "room", "户室号只写数字或字母"),
     ({"room_id": "999999999"}, "room_id", "请从列表中选择居住户室"),
+    ({"unit": "一"}, "unit", "单元只写数字或字母"),
 ]
 
 
@@ -258,10 +259,19 @@ def test_each_residence_rule_names_its_field_and_stores_nothing(app, anonymous, 
     ({"changes": "opened", "credit_code": credit_code_for()}, "org_name", "请填写单位名称"),
     ({"changes": "opened", "org_name": "某店"}, "credit_code", "新登记的单位请填写"),
     ({"changes": "other", "org_name": "某店", "credit_code": credit_code_for(), "phone": "abc"}, "phone", "联系电话应为"),
+    ({"changes": "name", "org_name": "店" * 65, "credit_code": credit_code_for()}, "org_name", "单位名称不超过 64 个字"),
+    ({"changes": "contact", "org_name": "某店", "credit_code": credit_code_for(), "contact": "张" * 33}, "contact",
+     "联系人不超过 32 个字"),
+    ({"changes": "other", "org_name": "某店", "credit_code": credit_code_for(), "note": "说" * 301}, "note",
+     "说明不超过 300 个字"),
+    ({"changes": "closed", "organisation_id": "999999999"}, "organisation_id", "请从列表中选择单位"),
+    ({"changes": "sold"}, "changes", "请勾选变更事项"),
     ({"note": "x"}, "problem", "请选择问题"),
+    ({"problem": "stolen"}, "problem", "请选择问题"),
+    ({"problem": "damaged", "note": "说" * 301}, "note", "说明不超过 300 个字"),
 ])
 def test_business_and_plate_rules_name_their_field(app, anonymous, token, data, field, message):
-    kind = "plate_problem" if field == "problem" else "org_change"
+    kind = "plate_problem" if "problem" in data or field == "problem" else "org_change"
     page = form_post(anonymous, token, kind, data)
     errors = dict(ERROR.findall(page.get_data(as_text=True)))
     assert page.status_code == 422 and message in errors.get(field, ""), errors
