@@ -82,6 +82,8 @@ def demo_reports(seed: int) -> int:
     """Residents' reports from three plates in the demo officer's township: a floating resident's
     declaration, a new business and a damaged plate; the plate problem approved, so that the grid
     worker's inbox holds its task."""
+    from app import privacy
+    from app.actuals.models import Resident
     from app.demo.city import _credit_code
     from app.plates.services import current_plate
     from app.reports import review as _  # noqa: F401  (the reports' kinds in the review chain)
@@ -95,12 +97,17 @@ def demo_reports(seed: int) -> int:
                                                           Building.status == "active").order_by(Building.id).limit(3)).all()
     tokens = [current_plate(users["admin"], b.object_code)[0].token for b in buildings]
     rng = random.Random(seed)
-    first17 = f"420606{rng.randrange(1975, 2004)}0{rng.randrange(1, 10)}1{rng.randrange(0, 9)}8{rng.randrange(10, 99)}"
-    file(tokens[0], "residence", {"name": "周小梅", "id_number": first17 + check_char(first17), "phone": "13972001234",
+    born = f"{rng.randrange(1975, 2004)}0{rng.randrange(1, 10)}1{rng.randrange(0, 9)}"
+    # Like the city's residents: a sequence number 900-999 and a 1700000 phone, so no real person;
+    # one no resident of the city has.
+    numbers = (f"420606{born}{seq}" + check_char(f"420606{born}{seq}") for seq in range(999, 899, -1))
+    number = next(n for n in numbers if db.session.scalar(
+        select(Resident.id).where(Resident.id_number_hash == privacy.blind_index(n))) is None)
+    file(tokens[0], "residence", {"name": "周小梅", "id_number": number, "phone": "17000009901",
                                   "room": "9901", "moved_in": "2026-11-01", "reason": "work", "consent": "1"})
     file(tokens[1 % len(tokens)], "org_change", {"changes": ["opened"], "org_name": "晨光文具店",
                                                  "credit_code": _credit_code("92", "420606", 900_000 + seed),
-                                                 "contact": "陈晨", "phone": "13872005678"})
+                                                 "contact": "陈晨", "phone": "17000009902"})
     plate = file(tokens[2 % len(tokens)], "plate_problem", {"problem": "damaged", "note": "门牌被车刮花，号码看不清"})
     review.decide(users["street"], plate.submission.client_id, "approve")
     return 3

@@ -58,6 +58,14 @@ def test_people_and_organisations_pass_the_standards(app, demo):
                                    .limit(demo["counts"]["organisation"])).all()
         assert len(codes) == len(set(codes))
         assert all(credit_code.is_valid(c) and credit_code.org_code_ok(c) for c in codes)
+        # The residents' reports of the demo carry the same marks.
+        from app.reports.models import PublicReport
+
+        demo_reports = db.session.scalars(select(PublicReport).order_by(PublicReport.submission_id).limit(3)).all()
+        assert [r.submission.kind for r in demo_reports] == ["residence", "org_change", "plate_problem"]
+        number = privacy.unseal(demo_reports[0].id_number_enc)
+        assert id_number.is_valid(number) and 900 <= int(number[14:17]) <= 999
+        assert all(privacy.unseal(r.phone_enc).startswith("1700000") for r in demo_reports if r.phone_enc)
 
 
 def test_buildings_stand_inside_their_district_extent(app):
