@@ -1,0 +1,1 @@
+"""Department registers compared with the standard addresses and actual organisations."""
