@@ -356,7 +356,8 @@ class Server(benchutil.Server):
     """gunicorn wsgi:app on a free port of 127.0.0.1 (address_api's, with this bench's environment
     and readiness check; its worker_pids, cpu and stop as they are)."""
 
-    def __init__(self, spec: str, env: dict, log_dir: Path, wsgi: str):
+    def __init__(self, spec: str, env: dict, log_dir: Path, wsgi: str, tree: Path = ROOT):
+        self.tree = tree  # the checkout whose code it serves
         parts = spec.split(":")
         self.kind, self.workers = parts[0], int(parts[1]) if len(parts) > 1 else os.cpu_count()
         self.threads = int(parts[2]) if len(parts) > 2 else (4 if self.kind == "gthread" else 1)
@@ -371,12 +372,12 @@ class Server(benchutil.Server):
                 + (f", app {self.wsgi}" if self.wsgi != "wsgi:app" else ""))
 
     def start(self) -> None:
-        argv = [str(VENV_BIN / "gunicorn"), self.wsgi, "--bind", f"127.0.0.1:{self.port}", "--workers",
+        argv = [str(VENV_BIN / "gunicorn"), self.wsgi, "--chdir", str(self.tree), "--bind", f"127.0.0.1:{self.port}", "--workers",
                 str(self.workers), "--worker-class", self.kind, "--error-logfile", str(self.log), "--log-level", "info"]
         if self.kind == "gthread":
             argv += ["--threads", str(self.threads)]
         self.log.write_text("")
-        self.proc = subprocess.Popen(argv, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(argv, env=self.env, cwd=self.tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True)  # Ctrl-C reaches us; we stop it
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

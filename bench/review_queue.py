@@ -373,38 +373,10 @@ class TreeServer(Server):
     """ingest's Server, run from another checkout of the code (--baseline) when `tree` is given."""
 
     def __init__(self, spec: str, env: dict, log_dir: Path, tree: Path | None = None):
-        super().__init__(spec, env, log_dir, "wsgi:app")
-        self.tree = tree
+        super().__init__(spec, env, log_dir, "wsgi:app", tree or ROOT)
         self.log = log_dir / f"review-gunicorn-{'baseline' if tree else 'sync-2'}.log"
         if tree:
-            self.wsgi = "wsgi:app"
             self.env = {**env, "PYTHONPATH": str(tree)}
-
-    def start(self) -> None:
-        if self.tree is None:
-            return super().start()
-        import http.client
-
-        argv = [str(VENV_BIN / "gunicorn"), "wsgi:app", "--chdir", str(self.tree), "--bind", f"127.0.0.1:{self.port}",
-                "--workers", str(self.workers), "--worker-class", self.kind, "--error-logfile", str(self.log)]
-        self.log.write_text("")
-        self.proc = subprocess.Popen(argv, env=self.env, cwd=self.tree, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}; see {self.log}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", "/api/v1/session")
-                status = conn.getresponse().status
-                conn.close()
-                if status == 200 and len(self.worker_pids()) == self.workers:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.25)
-        raise RuntimeError(f"gunicorn did not answer within 90 s; see {self.log}")
 
 
 def page_tests(server, passwords: dict, filters: dict, args, label: str) -> tuple[list, bool, dict]:
