@@ -66,21 +66,13 @@ def put_photo(actor, sha256: str, data: bytes) -> tuple[Photo, bool]:
     row = checked_photo(data, expected_sha256=sha256)
     # No look-up first: the phone asks (HEAD) before sending a photo it may have sent already, so a
     # photo arriving here is almost always new.
-    created = _insert_photo(row, actor.id, data)
+    created = store_photo(row, data, actor.id)
     db.session.commit()
     if created:
         background(reencode_photo, sha256)
     # The answer is what was written: reading the row back would open a transaction after the commit
     # that the request's end rolls back, and on PostgreSQL psycopg drops its prepared statements then.
     return Photo(**row), created
-
-
-def store_photo(data: bytes, uploaded_by_id: int | None) -> str:
-    """A photo sent with a form (a public report), in the caller's transaction; its SHA-256.
-    The display copy is made when it is first shown (photo_for)."""
-    row = checked_photo(data, field="photo")
-    _insert_photo(row, uploaded_by_id, data)
-    return row["sha256"]
 
 
 def checked_photo(data: bytes, field: str | None = None, expected_sha256: str | None = None) -> dict:
@@ -105,9 +97,10 @@ def checked_photo(data: bytes, field: str | None = None, expected_sha256: str | 
             "width": width, "height": height}
 
 
-def _insert_photo(row: dict, uploaded_by_id: int | None, data: bytes) -> bool:
-    """The file first (a row always has its file: the same bytes, should it be there already), then
-    the row unless it is there; whether it was new."""
+def store_photo(row: dict, data: bytes, uploaded_by_id: int | None) -> bool:
+    """A checked photo (`checked_photo`) stored, in the caller's transaction; whether it was new.
+    The file first (a row always has its file: the same bytes, should it be there already), then
+    the row unless it is there. Its display copy is made by a background job or when first shown."""
     photo_store().put(row["sha256"], data)
     row.update(uploaded_by_id=uploaded_by_id, uploaded_at=utcnow())
     return db.session.scalar(insert_or_ignore(Photo).values(**row).returning(Photo.sha256)) is not None

@@ -97,9 +97,11 @@ def house_text(parts: dict) -> str:
     return chain_text(parts)[len(chain_text({"road": parts["road"], "number": parts["number"]})):]
 
 
-def options(node) -> dict:
-    """What the forms offer to choose from at this address."""
-    return {"rooms": rooms_at(node), "buildings": _buildings(node), "organisations": organisations_at(node)}
+def options(node, kind: str) -> dict:
+    """What the kind's form offers to choose from at this address."""
+    if kind == "residence":
+        return {"rooms": rooms_at(node), "buildings": _buildings(node)}
+    return {"organisations": organisations_at(node)} if kind == "org_change" else {}
 
 
 # --- checking what was filled in ---------------------------------------------------------------
@@ -241,16 +243,16 @@ def _plate_problem(form, node, opts, errors) -> tuple[dict, dict, None]:
 CHECKS = {"residence": _residence, "org_change": _org_change, "plate_problem": _plate_problem}
 
 
-def _photo(upload, errors: dict) -> bytes | None:
+def _photo(upload, errors: dict) -> tuple[dict, bytes] | None:
+    """The photo sent with the form, checked: (its row, its bytes)."""
     data = upload.read() if upload else b""
     if not data:
         return None
     try:
-        checked_photo(data, field="photo")
+        return checked_photo(data, field="photo"), data
     except Problem as e:
         errors["photo"] = e.detail
         return None
-    return data
 
 
 # --- filing ------------------------------------------------------------------------------------
@@ -264,7 +266,7 @@ def file(token: str, kind: str, form, upload=None) -> PublicReport:
         raise Problem("resource.not_found")
     node = place(token)
     errors: dict[str, str] = {}
-    data, personal, room_key = CHECKS[kind](form, node, options(node), errors)
+    data, personal, room_key = CHECKS[kind](form, node, options(node, kind), errors)
     photo = _photo(upload, errors) if kind != "residence" else None
     if errors:
         raise invalid(errors)
@@ -289,8 +291,9 @@ def file(token: str, kind: str, form, upload=None) -> PublicReport:
     submission.flags = review_apply.flags_of(submission)
     db.session.add_all([submission, report])
     if photo is not None:
-        sha = store_photo(photo, None)
-        submission.photos.append(SubmissionPhoto(photo_sha256=sha, position=0))
+        row, data = photo
+        store_photo(row, data, None)
+        submission.photos.append(SubmissionPhoto(photo_sha256=row["sha256"], position=0))
     db.session.flush()
     record(REPORTER, "report.file", submission, after={"kind": kind, "reference": report.reference})
     db.session.commit()

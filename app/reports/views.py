@@ -46,7 +46,7 @@ def report(token, kind):
                 return render_template("plates/unknown.html"), 404
             problem = e
     return render_template(f"reports/{kind}.html", token=token, node=node, node_text=address_text(node), title=FORMS[kind],
-                           opts=services.options(node), form=request.form, problem=problem,
+                           opts=services.options(node, kind), form=request.form, problem=problem,
                            errors=problem.errors if problem else {}, labels=services.LABELS, honeypot=HONEYPOT,
                            reasons=services.REASONS, changes=services.CHANGES, plate_problems=services.PLATE_PROBLEMS,
                            house_text=services.house_text), 422 if problem else 200
