@@ -97,11 +97,13 @@ def demo_reports(seed: int) -> int:
                                                           Building.status == "active").order_by(Building.id).limit(3)).all()
     tokens = [current_plate(users["admin"], b.object_code)[0].token for b in buildings]
     rng = random.Random(seed)
-    born = f"{rng.randrange(1975, 2004)}0{rng.randrange(1, 10)}1{rng.randrange(0, 9)}"
     # Like the city's residents: a sequence number 900-999 and a 1700000 phone, so no real person;
-    # one no resident of the city has.
-    numbers = (f"420606{born}{seq}" + check_char(f"420606{born}{seq}") for seq in range(999, 899, -1))
-    number = next(n for n in numbers if db.session.scalar(
+    # one no resident of the city has (at seed scale a birth day's 100 numbers may all be taken).
+    def numbers():
+        while True:
+            born = f"{rng.randrange(1975, 2004)}0{rng.randrange(1, 10)}1{rng.randrange(0, 9)}"
+            yield from (f"420606{born}{seq}" + check_char(f"420606{born}{seq}") for seq in range(999, 899, -1))
+    number = next(n for n in numbers() if db.session.scalar(
         select(Resident.id).where(Resident.id_number_hash == privacy.blind_index(n))) is None)
     file(tokens[0], "residence", {"name": "周小梅", "id_number": number, "phone": "17000009901",
                                   "room": "9901", "moved_in": "2026-11-01", "reason": "work", "consent": "1"})
