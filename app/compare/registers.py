@@ -26,6 +26,7 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 UNPACKED_MAX_BYTES = 200 * 1024 * 1024
 NAME_MAX = 128
 ADDRESS_MAX = 255
+CODE_MAX = 64
 
 # (field, label, required), in the register's order.
 FIELDS: list[tuple[str, str, bool]] = [
@@ -62,7 +63,7 @@ def _refuse(detail: str) -> Problem:
     return Problem("validation.failed", detail=detail, field="file")
 
 
-def _mb(size: int) -> str:
+def megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f}".removesuffix(".0") + " MB"
 
 
@@ -71,7 +72,7 @@ def read_table(data: bytes, filename: str) -> Table:
     limit = current_app.config.get("REGISTER_MAX_BYTES", DEFAULT_MAX_BYTES)
     if len(data) > limit:
         raise Problem("request.too_large", field="file",
-                      detail=f"文件大小 {_mb(len(data))}，超过上限 {_mb(limit)}，请拆分成几个文件分批上传")
+                      detail=f"文件大小 {megabytes(len(data))}，超过上限 {megabytes(limit)}，请拆分成几个文件分批上传")
     ext = os.path.splitext(filename or "")[1].lower()
     if ext == ".xlsx":
         encoding, rows = None, _xlsx_rows(data)
@@ -91,7 +92,7 @@ def _xlsx_rows(data: bytes):
     except zipfile.BadZipFile:
         unpacked = 0  # openpyxl says what is wrong with it below
     if unpacked > UNPACKED_MAX_BYTES:
-        raise _refuse(f"Excel 文件解压后有 {_mb(unpacked)}，超过上限 {_mb(UNPACKED_MAX_BYTES)}："
+        raise _refuse(f"Excel 文件解压后有 {megabytes(unpacked)}，超过上限 {megabytes(UNPACKED_MAX_BYTES)}："
                       "请删去无关的工作表、图片和格式，或拆分成几个文件分批上传")
     try:
         # Not read-only: read-only sheets do not know their merged cells.
@@ -204,16 +205,19 @@ def map_columns(headers: list[str], mapping: dict[str, str] | None = None) -> di
 
 
 def check_rows(table: Table, columns: dict[str, int]) -> tuple[list[dict], list[dict]]:
-    """(good rows {"row": n, field: value…}, bad rows {"row": n, "errors": {field: message}}).
-    Every field is in a good row, "" when it has no column; credit codes are normalised."""
+    """(good rows, bad rows), each {"row": n, field: value…}; a bad row also has "errors" {field:
+    message}. Every field is in a row, "" when it has no column; credit codes are normalised. A credit
+    code that fails its check does not make a row bad: comparing it is what shows the department the
+    problem (the row is suspicious), so the row carries "code_problem", the message for it."""
     good, bad = [], []
     for number, values in table.rows:
         record = {name: values[columns[name]] if name in columns else "" for name, _, _ in FIELDS}
         errors = _row_errors(record)
+        code_problem = _code_problem(record)
         if errors:
-            bad.append({"row": number, "errors": errors})
+            bad.append({"row": number, **record, "errors": errors})
         else:
-            good.append({"row": number, **record})
+            good.append({"row": number, **record, **({"code_problem": code_problem} if code_problem else {})})
     return good, bad
 
 
@@ -225,15 +229,21 @@ def _row_errors(record: dict) -> dict[str, str]:
     for name, most in (("name", NAME_MAX), ("address", ADDRESS_MAX)):
         if len(record[name]) > most:
             errors[name] = f"{LABELS[name]}不能超过 {most} 个字（现有 {len(record[name])} 个）"
-    if record["credit_code"]:
-        record["credit_code"] = credit_code.normalise(record["credit_code"])
-        if not credit_code.acceptable(record["credit_code"]):
-            errors["credit_code"] = credit_code.problems(record["credit_code"])[0].message
-            if record["credit_code"].isdigit() and len(record["credit_code"]) > 15:
-                errors["credit_code"] += ("（这一格可能在 Excel 中存成了数字：超过 15 位的数字会丢掉末尾几位。"
-                                          "请把该列设为“文本”后重新输入）")
     if record["phone"]:
         record["phone"] = unicodedata.normalize("NFKC", record["phone"])
         if not _PHONE.fullmatch(record["phone"]) or sum(c.isdigit() for c in record["phone"]) < 7:
             errors["phone"] = "联系电话只能有数字、短横线和空格，共 7–20 位，如 0710-3456789 或 13800000000"
     return errors
+
+
+def _code_problem(record: dict) -> str | None:
+    if not record["credit_code"]:
+        return None
+    record["credit_code"] = credit_code.normalise(record["credit_code"])[:CODE_MAX]
+    if credit_code.acceptable(record["credit_code"]):
+        return None
+    message = credit_code.problems(record["credit_code"])[0].message
+    if record["credit_code"].isdigit() and len(record["credit_code"]) > 15:
+        message += ("（这一格可能在 Excel 中存成了数字：超过 15 位的数字会丢掉末尾几位。"
+                    "请把该列设为“文本”后重新输入）")
+    return message

@@ -222,16 +222,18 @@ def test_check_rows_splits_good_and_bad_rows():
     assert good == [
         {"row": 2, "name": "甲公司", "credit_code": good_code, "address": "樊城区长征路1号", "contact": "张三",
          "phone": "0710-3456789"},
+        # A code failing its check is compared (and found suspicious), with its message.
+        {"row": 4, "name": "乙公司", "credit_code": wrong_code, "address": "地址", "contact": "", "phone": "13800000000",
+         "code_problem": credit_code.problems(wrong_code)[0].message},
         {"row": 6, "name": "丁公司", "credit_code": "", "address": "樊城区", "contact": "", "phone": "138 0000 0000"},
     ]
-    assert bad == [
-        {"row": 3, "errors": {"name": "请填写单位名称", "address": "请填写地址"}},
-        {"row": 4, "errors": {"credit_code": credit_code.problems(wrong_code)[0].message}},
-        {"row": 5, "errors": {"name": "单位名称不能超过 128 个字（现有 129 个）",
-                              "address": "地址不能超过 255 个字（现有 256 个）",
-                              "phone": "联系电话只能有数字、短横线和空格，共 7–20 位，如 0710-3456789 或 13800000000"}},
+    assert [(b["row"], b["errors"]) for b in bad] == [
+        (3, {"name": "请填写单位名称", "address": "请填写地址"}),
+        (5, {"name": "单位名称不能超过 128 个字（现有 129 个）", "address": "地址不能超过 255 个字（现有 256 个）",
+             "phone": "联系电话只能有数字、短横线和空格，共 7–20 位，如 0710-3456789 或 13800000000"}),
     ]
-    assert bad[1]["errors"]["credit_code"].startswith("校验码错误")
+    assert bad[1]["name"] == "丙" * 129  # what the department wrote, to show beside the message
+    assert good[1]["code_problem"].startswith("校验码错误")
 
 
 def test_check_rows_without_optional_columns():
@@ -245,8 +247,8 @@ def test_check_rows_without_optional_columns():
 
 def test_xlsx_end_to_end_with_numbers(app_ctx):
     # Excel keeps 15 significant digits, so an 18-digit credit code typed as a number has already lost
-    # its last digits: that row is refused with the credit code's message and the likely cause;
-    # numeric phones are fine.
+    # its last digits: that row carries the credit code's message and the likely cause; numeric
+    # phones are fine.
     data = xlsx([["企业名称", "统一社会信用代码", "经营地址", "联系电话"],
                  ["顺达运输", credit_code_for(), "樊城区长征路1号", 13800000000],
                  ["快捷物流", 914206060000000199, "樊城区人民路2号", 7103456789.0]])
@@ -254,9 +256,9 @@ def test_xlsx_end_to_end_with_numbers(app_ctx):
     table = read_table(data, "r.xlsx")
     good, bad = check_rows(table, map_columns(table.headers))
 
-    assert [(g["row"], g["phone"]) for g in good] == [(2, "13800000000")]
-    assert [b["row"] for b in bad] == [3]
-    message = bad[0]["errors"]["credit_code"]
+    assert [(g["row"], g["phone"]) for g in good] == [(2, "13800000000"), (3, "7103456789")]
+    assert bad == [] and "code_problem" not in good[0]
+    message = good[1]["code_problem"]
     assert message.startswith(credit_code.problems(table.rows[1][1][1])[0].message) and "存成了数字" in message
 
 
