@@ -64,10 +64,12 @@ class Config:
     REVIEW_CLAIM_MINUTES = int(os.environ.get("REVIEW_CLAIM_MINUTES", 15))
     REVIEW_GPS_FAR_M = float(os.environ.get("REVIEW_GPS_FAR_M", 200))
     TASK_DUE_DAYS = int(os.environ.get("TASK_DUE_DAYS", 7))  # a verification task's time to be done
+    TASK_REMIND_HOURS = int(os.environ.get("TASK_REMIND_HOURS", 24))  # remind this long before it is due
     # The field app's files: the repository's pwa/ unless told otherwise.
     PWA_DIR = Path(os.environ.get("PWA_DIR", BASE_DIR / "pwa"))
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
+    REGISTER_MAX_BYTES = int(os.environ.get("REGISTER_MAX_BYTES", 20 * 1024 * 1024))  # a department's register file
     # Reverse proxies in front of the app (each adds X-Forwarded-For and -Proto): the per-client
     # rate limits need the phone's address, not the proxy's. 0 = none, the headers are not trusted.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))

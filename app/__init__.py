@@ -16,9 +16,11 @@ def create_app(config_class: type = Config) -> Flask:
     from app.accounts import views as accounts_views
     from app.accounts.auth import init_auth
     from app.actuals import api as actuals_api
-    from app.api import require_json_bodies
+    from app.api import allow_larger_uploads, require_json_bodies
     from app.collect import api as collect_api
     from app.collect import views as collect_views
+    from app.compare import api as compare_api
+    from app.compare import views as compare_views
     from app.errors import register_error_handlers
     from app.extensions import api, db, migrate
     from app.jobs import api as jobs_api
@@ -35,6 +37,7 @@ def create_app(config_class: type = Config) -> Flask:
     from app.reports import views as reports_views
     from app.review import views as review_views
     from app.tasks import api as tasks_api
+    from app.tasks import views as tasks_views
 
     app = Flask(__name__, instance_path=str(config_class.INSTANCE_DIR))
     app.config.from_object(config_class)
@@ -54,12 +57,14 @@ def create_app(config_class: type = Config) -> Flask:
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
+    allow_larger_uploads(app)
     init_auth(app)
     require_json_bodies(app)
     api.init_app(app)
-    for module in (accounts_api, places_api, actuals_api, jobs_api, plates_api, collect_api, review_api, tasks_api, reports_api):
+    for module in (accounts_api, places_api, actuals_api, jobs_api, plates_api, collect_api, review_api, tasks_api, reports_api, compare_api):
         api.register_blueprint(module.blp)
-    for module in (accounts_views, places_views, jobs_views, plates_views, collect_views, review_views, reports_views):
+    for module in (accounts_views, places_views, jobs_views, plates_views, collect_views, review_views, reports_views,
+                   compare_views, tasks_views):
         app.register_blueprint(module.bp)
 
     app.add_template_filter(local_time, "local")

@@ -137,6 +137,25 @@ def raw_body(view):
     return view
 
 
+def upload_limit(config_key: str):
+    """Mark a view that takes a larger upload than MAX_CONTENT_LENGTH (a register file): the limit is
+    app.config[config_key] plus room for the form's other fields."""
+    def mark(view):
+        view.upload_limit = config_key
+        return view
+    return mark
+
+
+def allow_larger_uploads(app) -> None:
+    """Raise the body limit for views marked with `upload_limit`; registered before the CSRF check,
+    which reads the form (and so the body) first."""
+    @app.before_request
+    def _limit():
+        key = getattr(app.view_functions.get(request.endpoint), "upload_limit", None)
+        if key:
+            request.max_content_length = app.config[key] + 1024 * 1024
+
+
 def require_json_bodies(app) -> None:
     """API writes with a body must send JSON: anything else is 415, not a confusing 422."""
 

@@ -8,6 +8,7 @@ def register(app: Flask) -> None:
     from app.jobs.cli import jobs
     from app.plates.cli import plates
     from app.review.cli import review
+    from app.tasks.cli import tasks
 
-    for command in (users, jobs, demo_city, plates, review):
+    for command in (users, jobs, demo_city, plates, review, tasks):
         app.cli.add_command(command)

@@ -39,6 +39,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "submission.conflict": (409, "该提交编号已用于内容不同的另一份提交"),
     "review.claimed": (409, "该提交已被其他审核人领取"),
     "review.conflict": (409, "提交后主数据已变化，需核对后再通过"),
+    "task.conflict": (409, "该任务已由他人答复"),
     "request.too_large": (413, "上传内容过大"),
     "photo.too_large": (413, "照片过大"),
     "request.unsupported_media_type": (415, "请求内容类型不受支持，请使用 application/json"),
@@ -160,6 +161,11 @@ def _from_http_exception(e: HTTPException) -> Problem:
         return invalid(flatten_messages(messages))
     if isinstance(e, CSRFError):
         return Problem("request.csrf", f"页面已过期，请刷新后重试（{e.description}）")
+    if status == 413:
+        key = getattr(current_app.view_functions.get(request.endpoint), "upload_limit", None)
+        limit = current_app.config[key] if key else request.max_content_length
+        return Problem("request.too_large", f"上传内容超过 {limit / 1024 / 1024:.0f} MB，请减小文件（如按区县拆分）后重试"
+                       if limit else None)
     if status == 429:
         return Problem("request.rate_limited", f"请求过于频繁（限额：{_chinese_limit(e.description)}），请稍后再试")
     if code in CATALOGUE and CATALOGUE[code][0] == status:

@@ -127,6 +127,9 @@ class Jurisdiction:
         if isinstance(obj, Submission):
             return (self.covers_area_code(area_index.code(obj.area_id)) or obj.door_plate.object_code in self.object_codes
                     or (obj.building_id is not None and self.covers(db_get(Building, obj.building_id))))
+        if isinstance(obj, Task):
+            return self.covers_area_code(area_index.code(obj.area_id)) or (
+                obj.door_plate is not None and obj.door_plate.object_code in self.object_codes)
         if isinstance(obj, (Road, Compound)):
             return self.covers_area_code(area_index.code(obj.area_id)) or _scalar_exists(
                 select(type(obj).id).where(type(obj).id == obj.id, self.clause(type(obj))))

@@ -20,19 +20,20 @@ ROLES: dict[str, str] = {
 # actuals.write: residents, housing, organisations, bindings;
 # personal.full: read full ID and phone numbers (each read is audit-logged);
 # plates.manage: print QR plates, revoke and reissue them;
-# collect.submit: send submissions and photos from the field app.
+# collect.submit: send submissions and photos from the field app;
+# compare: upload a department's register and compare it with the three actuals.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"places.read", "places.write", "actuals.read", "actuals.write",
-                        "personal.full", "export", "users.manage", "plates.manage", "collect.submit"}),
+                        "personal.full", "export", "users.manage", "plates.manage", "collect.submit", "compare"}),
     "police": frozenset({"places.read", "actuals.read", "actuals.write", "personal.full", "export",
                          "collect.submit"}),
     "grid_worker": frozenset({"places.read", "actuals.read", "actuals.write", "collect.submit"}),
     "collector": frozenset({"places.read", "collect.submit"}),
     "street_reviewer": frozenset({"places.read", "actuals.read"}),
     "owner_reviewer": frozenset({"places.read", "actuals.read"}),
-    "district_reviewer": frozenset({"places.read", "actuals.read", "export"}),
-    "city_reviewer": frozenset({"places.read", "actuals.read", "export"}),
-    "department": frozenset({"places.read", "actuals.read", "export"}),
+    "district_reviewer": frozenset({"places.read", "actuals.read", "export", "compare"}),
+    "city_reviewer": frozenset({"places.read", "actuals.read", "export", "compare"}),
+    "department": frozenset({"places.read", "actuals.read", "export", "compare"}),
 }
 
 # Owning units are scoped by the objects they own, every other role by areas.

@@ -16,7 +16,7 @@ from .models import BUSINESS_KINDS, SUBMISSION_KINDS, SUBMISSION_STATUSES
 SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="应为 64 位小写十六进制的 SHA-256")
 
 
-def _uuid(value: str) -> None:
+def client_uuid(value: str) -> None:
     try:
         uuid.UUID(value)
     except (ValueError, AttributeError, TypeError):
@@ -30,7 +30,7 @@ class PositionIn(BaseSchema):
 
 
 class _SubmissionIn(BaseSchema):
-    id = fields.String(required=True, validate=_uuid, metadata={"description": "手机生成的 UUID；同一提交重发时不变"})
+    id = fields.String(required=True, validate=client_uuid, metadata={"description": "手机生成的 UUID；同一提交重发时不变"})
     kind = fields.String(required=True, validate=one_of(SUBMISSION_KINDS))
     captured_at = fields.AwareDateTime(load_default=None, default_timezone=None,
                                        error_messages={"invalid": "应为带时区的时间，如 2026-11-26T10:00:00+08:00",
@@ -60,7 +60,7 @@ class BindingIn(_SubmissionIn):
     address_code = fields.String(required=True, validate=length(21, 21), metadata={"description": "户室或门牌的对象编码"})
     credit_code = fields.String(required=True, metadata={"description": "营业执照上的统一社会信用代码"})
     name = fields.String(load_default=None, validate=length(2, 128), metadata={"description": "单位名称（新单位必填）"})
-    shop = fields.String(load_default=None, validate=_uuid, metadata={"description": "对应的门店采集提交的 id"})
+    shop = fields.String(load_default=None, validate=client_uuid, metadata={"description": "对应的门店采集提交的 id"})
     confirm_move = fields.Boolean(load_default=False, metadata={"description": "已绑定在别处时，确认迁移"})
     photos = fields.List(fields.String(validate=SHA256), load_default=list, validate=validate.Length(0, 5, error="最多 5 张照片"))
 

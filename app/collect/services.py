@@ -196,7 +196,7 @@ def submit(actor, raw) -> tuple[Submission, bool]:
     if replayed(actor, raw, found):
         return found, False
     data = load_submission(raw)
-    photos = _uploaded_photos(data.get("photos", []))
+    photos = uploaded_photos(data.get("photos", []))
     build = {"shop": _shop, "binding": _binding}[data["kind"]]
     correcting = found  # replayed() said: not a replay, so an id already used is a correction
     submission = correcting or Submission(client_id=data["id"], kind=data["kind"], collector_id=actor.id)
@@ -243,7 +243,7 @@ def _commit_keeping_loaded() -> None:
         session.expire_on_commit = True
 
 
-def _uploaded_photos(hashes: list[str]) -> list[str]:
+def uploaded_photos(hashes: list[str]) -> list[str]:
     present = set(db.session.scalars(select(Photo.sha256).where(Photo.sha256.in_(hashes)))) if hashes else set()
     for i, sha in enumerate(hashes):
         if sha not in present:

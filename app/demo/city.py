@@ -38,6 +38,7 @@ from app.places.services import allocate_object_codes
 from app.review.chains import install_defaults
 from app.standards import beidou, credit_code, id_number
 
+from .compare import demo_register
 from .review import demo_reports, demo_submissions
 
 DATA = Path(__file__).parent / "data" / "xiangyang"
@@ -87,6 +88,7 @@ def build(scale_name: str, seed: int, echo=print, if_empty: bool = False) -> dic
         _reset_sequences()
     counts["submissions"] = demo_submissions(seed)
     counts["reports"] = demo_reports(seed)
+    counts["registers"] = demo_register()
     _print_logins(logins, echo)
     return {"counts": counts, "logins": logins}
 

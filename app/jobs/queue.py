@@ -45,4 +45,4 @@ def start_in_process_consumer() -> None:
 
 
 def run_worker(workers: int = 1) -> None:
-    Consumer(huey, workers=workers, periodic=False).run()
+    Consumer(huey, workers=workers, periodic=True).run()  # periodic: the task sweep

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_smorest import Blueprint
+from marshmallow import fields
 
 from app.accounts.auth import actor
 from app.actuals import services as actuals
 from app.actuals.schemas import PersonalSchema
-from app.api import problems
+from app.api import BaseSchema, problems
 from app.errors import Problem
 from app.jobs.schemas import JobSchema
+from app.tasks.schemas import TaskSchema
 
 from . import chains, services
 from .schemas import (BulkIn, ChainIn, ChainSchema, DecisionIn, QueueExportIn, QueueArgs, QueuePageSchema,
@@ -50,6 +52,19 @@ def get_item(client_id):
 def decide(data, client_id, action):
     """审核操作：claim 领取、release 放弃、approve 通过、reject 不通过、return 退回更正、rebase 以当前数据为准"""
     return services.decide(actor(), client_id, action, data["reason"], data["comments"], data["version"])
+
+
+class SiteTaskIn(BaseSchema):
+    note = fields.String(required=True, metadata={"description": "要现场核查的内容"})
+
+
+@blp.post("/items/<client_id>/task")
+@blp.arguments(SiteTaskIn)
+@blp.response(201, TaskSchema)
+@problems(blp, "resource.not_found", "auth.forbidden", "validation.failed")
+def send_to_site(data, client_id):
+    """派发现场核查：推送给该地址所在网格的网格员"""
+    return services.send_to_site(actor(), client_id, data["note"])
 
 
 @blp.post("/items/<client_id>/personal")

@@ -159,6 +159,26 @@ def item(actor, client_id: str) -> Submission:
     return actor.jurisdiction.require(found)
 
 
+def send_to_site(actor, client_id: str, note: str):
+    """A review finding (the shop front does not match, the plate looks wrong…) as a verification
+    task for the grid worker of the submission's place; one commit."""
+    from app.places.models import Building, Room
+    from app.tasks.services import open_task
+
+    submission = item(actor, client_id)
+    if actor.role not in REVIEWER_ROLES:
+        raise Problem("auth.forbidden", "只有审核人员可以派发现场核查")
+    note = (note or "").strip()
+    if not 2 <= len(note) <= 500:
+        raise Problem("validation.failed", field="note", detail="请写明要网格员现场核查什么（2–500 字）")
+    node = (db.session.get(Room, submission.room_id) if submission.room_id else
+            db.session.get(Building, submission.building_id) if submission.building_id else submission.door_plate)
+    task = open_task(actor, "review", node, f"审核发现：{note[:40]}", f"{submission.kind_label}（{submission.address_text}）：{note}",
+                     submission, submission.photo_hashes[0] if submission.photos else None)
+    db.session.commit()
+    return task
+
+
 # --- what the item page shows ----------------------------------------------------------------
 
 def diff(submission: Submission) -> list[dict]:

@@ -123,7 +123,8 @@ def _item_page(user, s: Submission, f: services.QueueFilter, problem: Problem | 
         duplicates=services.duplicates(user, s), history=history, actions=HISTORY, my_turn=s.is_turn_of(user),
         names=services.display_names([s.collector_id, s.claimed_by_id]), distance=distance, markers=markers,
         far_m=current_app.config["REVIEW_GPS_FAR_M"], earlier=earlier, later=later,
-        labels={"reason": "理由", "comments": "更正意见"}, steps=s.steps,
+        labels={"reason": "理由", "comments": "更正意见", "note": "核查内容"}, steps=s.steps,
+        user_is_reviewer=user.role in REVIEWER_ROLES,
         who=WHO, roles=ROLES), problem.status if problem else 200
 
 
@@ -147,6 +148,21 @@ def _next_url(user, f: services.QueueFilter, s: Submission) -> str:
     if later is None:
         return url_for(".queue", **f.args())
     return url_for(".item", client_id=later, **f.args())
+
+
+@bp.post("/items/<client_id>/task")
+@login_required
+def send_to_site(client_id):
+    user = actor()
+    try:
+        task = services.send_to_site(user, client_id, request.form.get("note"))
+    except Problem as e:
+        if e.status == 404:
+            raise
+        db.session.rollback()
+        return _item_page(user, services.item(user, client_id), _filter()[0], e)
+    flash(f"已派发现场核查，网格员将在 {task.due_at:%m月%d日} 前到现场：{task.address_text}")
+    return redirect(url_for(".item", client_id=client_id, **_filter()[0].args()))
 
 
 @bp.post("/items/<client_id>/<any(claim, release, approve, reject, return, rebase):action>")

@@ -15,7 +15,8 @@ export async function startJob(url, body) {
 }
 
 // Poll a job until it is done or failed, moving the bar and the "done / total" text.
-export function followJob(jobUrl, elements) {
+// `finished` (optional) runs once the job is done, e.g. to show the page of its result.
+export function followJob(jobUrl, elements, finished) {
   const tick = async () => {
     const response = await fetch(jobUrl, { headers: { Accept: "application/json" } });
     const job = await response.json();
@@ -25,6 +26,7 @@ export function followJob(jobUrl, elements) {
     elements.status.textContent = job.status_label;
     elements.message.textContent = job.message || "";
     if (job.status === "done") {
+      if (finished) finished(job);
       if (job.download) {
         elements.download.href = job.download;
         elements.download.hidden = false;

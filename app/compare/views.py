@@ -1,0 +1,107 @@
+"""The departments' pages: upload a register (mapping its columns when they cannot be guessed), follow
+the comparison, and read the report (counts, per district, rows with reasons, tasks and outcomes)."""
+from __future__ import annotations
+
+import io
+import json
+import secrets
+from pathlib import Path
+
+from flask import Blueprint, current_app, redirect, render_template, request, send_file, url_for
+from flask_login import login_required
+
+from app.accounts.auth import actor
+from app.api import upload_limit
+from app.errors import Problem
+from app.rules import require
+
+from . import registers, services
+from .models import CLASSES, REASONS
+
+bp = Blueprint("compare", __name__, template_folder="templates", url_prefix="/compare")
+LABELS = {"kind": "登记表类别", "department": "报送部门", "file": "文件", **registers.LABELS}
+
+
+def upload_parts() -> tuple[bytes, str]:
+    """The uploaded file of a register form or API call: (bytes, file name)."""
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        return b"", ""
+    return file.read(), file.filename
+
+
+def _stash_dir() -> Path:
+    folder = Path(current_app.config["INSTANCE_DIR"]) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@bp.get("/")
+@login_required
+def index():
+    user = actor()
+    require(user, "compare")
+    return render_template("compare/index.html", registers=services.listing(user), kinds=services.kinds(),
+                           form={}, labels=LABELS, fields=registers.FIELDS)
+
+
+@bp.post("/")
+@upload_limit("REGISTER_MAX_BYTES")
+@login_required
+def upload():
+    user = actor()
+    require(user, "compare")
+    form = {k: request.form.get(k, "") for k in ("kind", "department", "stash")}
+    data, filename = upload_parts()
+    stash = form["stash"]
+    if not data and stash:  # the file of the first try, kept while the columns are mapped
+        path = _stash_dir() / f"{Path(stash).name}"
+        if path.exists():
+            data, filename = path.read_bytes(), json.loads(path.with_suffix(".json").read_text())["filename"]
+    mapping = {name: request.form.get(f"map_{name}", "") for name, _, _ in registers.FIELDS} \
+        if request.form.get("mapping") else None
+    try:
+        if not data:
+            raise Problem("validation.failed", field="file", detail="请选择要上传的登记表文件（.xlsx 或 .csv）")
+        register = services.upload(user, data, filename, form["kind"], form["department"], mapping)
+    except Problem as problem:
+        headers = problem.extra.get("headers")
+        if headers is not None:  # the columns need mapping: keep the file so it is not chosen again
+            stash = stash or secrets.token_hex(12)
+            (_stash_dir() / stash).write_bytes(data)
+            (_stash_dir() / f"{stash}.json").write_text(json.dumps({"filename": filename}))
+        return render_template("compare/index.html", registers=services.listing(user), kinds=services.kinds(),
+                               form={**form, "stash": stash if headers is not None else "", "filename": filename},
+                               headers=headers, mapping=mapping or {}, problem=problem, labels=LABELS,
+                               fields=registers.FIELDS), problem.status
+    if stash:
+        for path in (_stash_dir() / stash, _stash_dir() / f"{stash}.json"):
+            path.unlink(missing_ok=True)
+    return redirect(url_for("compare.register", register_id=register.id))
+
+
+@bp.get("/<int:register_id>")
+@login_required
+def register(register_id):
+    user = actor()
+    reg = services.get(user, register_id)
+    klass = request.args.get("class") if request.args.get("class") in CLASSES else None
+    reason = request.args.get("reason") if request.args.get("reason") in REASONS else None
+    after = request.args.get("after", type=int) or 0
+    rows = services.rows(reg, klass, reason, after)
+    return render_template("compare/register.html", reg=reg, report=services.report(reg), rows=rows, klass=klass,
+                           reason=reason, classes=CLASSES, reasons=REASONS, labels=LABELS,
+                           more=rows[-1]["row"].row_number if len(rows) == services.PAGE else None)
+
+
+@bp.get("/<int:register_id>/report.xlsx")
+@login_required
+def report_xlsx(register_id):
+    reg = services.get(actor(), register_id)
+    return xlsx_response(reg)
+
+
+def xlsx_response(reg):
+    return send_file(io.BytesIO(services.report_xlsx(reg)), as_attachment=True,
+                     download_name=f"比对报告-{reg.department}-{reg.kind.name}-{reg.id}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
