@@ -10,6 +10,7 @@ from sqlalchemy import Select
 
 from app.errors import CATALOGUE, Problem
 from app.extensions import db
+from app.lifecycle import as_utc
 
 # marshmallow's own messages, in the language our users read. Set once, for every schema.
 _MESSAGES = {
@@ -33,6 +34,14 @@ class BaseSchema(Schema):
         unknown = RAISE
 
     error_messages = {"unknown": "不认识的字段", "type": "应为 JSON 对象"}
+
+
+class UtcDateTime(fields.DateTime):
+    """A stored time with its zone (SQLite hands times back without one; a browser would read those
+    as its local time)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else super()._serialize(as_utc(value), attr, obj, **kwargs)
 
 
 def length(lo: int, hi: int):

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.accounts.auth import actor
-from app.api import BaseSchema, problems, raw_body, upload_limit
+from app.api import BaseSchema, UtcDateTime, problems, raw_body, upload_limit
 from app.errors import invalid
 
 from . import services
@@ -28,8 +28,8 @@ class RegisterSchema(Schema):
     status_label = fields.String()
     rows_total = fields.Integer()
     counts = fields.Dict(allow_none=True, metadata={"description": "各比对结果的行数"})
-    uploaded_at = fields.DateTime()
-    finished_at = fields.DateTime(allow_none=True)
+    uploaded_at = UtcDateTime()
+    finished_at = UtcDateTime(allow_none=True)
     job_id = fields.String(allow_none=True)
     job_url = fields.Method("_job_url")
     report_url = fields.Method("_report_url")

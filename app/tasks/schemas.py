@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.api import BaseSchema, length, one_of
+from app.api import BaseSchema, UtcDateTime, length, one_of
 from app.collect.schemas import SHA256, PositionIn, client_uuid
 
 from .models import OUTCOMES
@@ -43,12 +43,12 @@ class TaskSchema(Schema):
     door_plate_code = fields.Function(lambda t: t.door_plate.object_code if t.door_plate else None,
                                       metadata={"description": "所在门牌（地点不明时为空）"})
     photo_sha256 = fields.String(allow_none=True)
-    due_at = fields.DateTime()
+    due_at = UtcDateTime()
     overdue = fields.Boolean()
-    reminded_at = fields.DateTime(allow_none=True)
-    escalated_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
+    reminded_at = UtcDateTime(allow_none=True)
+    escalated_at = UtcDateTime(allow_none=True)
+    created_at = UtcDateTime()
     outcome = fields.String(allow_none=True)
     outcome_label = fields.String(allow_none=True)
     result = fields.Dict(allow_none=True)
-    closed_at = fields.DateTime(allow_none=True)
+    closed_at = UtcDateTime(allow_none=True)
