@@ -80,6 +80,11 @@ export async function myTasks() {
   return (await call('GET', '/tasks')).json();
 }
 
+export async function answerTask(taskId, body) {
+  const response = await call('POST', `/tasks/${encodeURIComponent(taskId)}/answer`, { json: body });
+  return response.json();
+}
+
 export async function scanToken(token) {
   return (await call('GET', `/plates/${encodeURIComponent(token)}`)).json();
 }

@@ -11,11 +11,12 @@ import * as item from './screens/item.js';
 import * as queue from './screens/queue.js';
 import * as scan from './screens/scan.js';
 import * as site from './screens/site.js';
+import * as task from './screens/task.js';
 import { app, refreshPack } from './state.js';
 import * as store from './store.js';
 import { h } from './ui.js';
 
-const SCREENS = { '': home, scan, site, collect, bind, outbox: queue, inbox, item, correct };
+const SCREENS = { '': home, scan, site, collect, bind, outbox: queue, inbox, item, correct, task };
 let leave = null;
 
 async function render() {

@@ -11,6 +11,7 @@ export const LABELS = {
   building_code: '楼栋', unit: '单元', floor: '楼层', room: '室号 / 铺位号', shop_name: '店名',
   business_kind: '经营类别', note: '备注', photos: '照片', position: '位置', credit_code: '统一社会信用代码',
   name: '单位名称', address_code: '地址', shop: '门店', confirm_move: '确认迁移',
+  outcome: '核查结果', submission: '更正采集',
 };
 
 export function label(name) { return LABELS[name] ?? LABELS[name.split('.')[0]] ?? name; }

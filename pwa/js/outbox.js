@@ -2,8 +2,10 @@
 // server allow. The page owns it (no Background Sync: it drops items after a while and cannot be
 // seen); the user sees each item's state and what failed and why.
 //
-// Upload order per item: its photos (skipped when the server has them), then the submission. The
-// server accepts a submission once by its id, so an upload cut off half way is simply sent again.
+// Upload order per item: its photos (skipped when the server has them), then the submission, or a
+// task's answer (kind 'answer'). The server accepts each once by its id, so an upload cut off half
+// way is simply sent again. An item `after` another (a task answered by a new submission) waits
+// until that one is on the server.
 import * as api from './api.js';
 import * as store from './store.js';
 
@@ -25,10 +27,12 @@ export function pending(items) { return items.filter((i) => i.state !== 'sent');
 // On its way: it goes by itself when the network and the server allow, nobody has to act.
 export function waiting(item) { return WAITING.has(item.state); }
 
-// A new submission, saved before anything is sent; the caller flushes once its draft is gone.
-export async function enqueue(body, photos, label) {
-  const item = { id: body.id, kind: body.kind, body, photos, label, state: 'queued', attempts: 0,
-    uploaded: [], error: null, nextAt: 0, createdAt: Date.now(), sentAt: null, result: null };
+// A new submission (or, with kind 'answer' and its task, a task's answer), saved before anything is
+// sent; the caller flushes once its draft is gone.
+export async function enqueue(body, photos, label, { kind = body.kind, task = null, after = null } = {}) {
+  const before = after ? await store.getItem(after) : null;
+  const item = { id: body.id, kind, task, after, body, photos, label, state: 'queued', attempts: 0, uploaded: [],
+    error: null, nextAt: 0, createdAt: Math.max(Date.now(), (before?.createdAt ?? 0) + 1), sentAt: null, result: null };
   await store.putItem(item);
   return item;
 }
@@ -58,9 +62,11 @@ export function flush({ force = false } = {}) {
 async function run(force) {
   clearTimeout(timer);
   if (!navigator.onLine) return; // the 'online' event starts the next try
-  const items = (await store.outboxItems()).filter((i) => WAITING.has(i.state));
-  for (const item of items) {
+  const all = await store.outboxItems();
+  const byId = new Map(all.map((i) => [i.id, i]));
+  for (const item of all.filter((i) => WAITING.has(i.state))) {
     if (!force && item.state !== 'sending' && item.nextAt > Date.now()) continue;
+    if (item.after && byId.has(item.after) && byId.get(item.after).state !== 'sent') continue; // its submission first
     const stop = await send(item);
     if (stop) break;
   }
@@ -83,7 +89,7 @@ async function send(item) {
       item.uploaded.push(sha);
       await store.putItem(item);
     }
-    item.result = await api.submit(item.body);
+    item.result = item.kind === 'answer' ? await api.answerTask(item.task, item.body) : await api.submit(item.body);
     Object.assign(item, { state: 'sent', sentAt: Date.now(), error: null, fields: null });
     await store.putItem(item);
     await store.forgetPhotos(item.photos);

@@ -1,7 +1,32 @@
 // A storefront photo as the server wants it: upright, at most 2048 px on the long side, JPEG, and
 // with no EXIF at all (drawing it on a canvas leaves the location and the camera data behind).
 // The browser turns an <img> upright by its EXIF orientation before drawing it.
+import * as store from './store.js';
+import { h } from './ui.js';
+
 const MAX_PX = 2048;
+
+// The camera button's input: each photo taken is prepared, kept on the phone and handed to
+// `onPhoto(sha)`; `status` (a paragraph) says what is happening and what went wrong.
+export function cameraInput(id, status, onPhoto) {
+  const input = h('input', { type: 'file', accept: 'image/*', capture: 'environment', id, name: 'photo' });
+  input.addEventListener('change', async () => {
+    const file = input.files[0];
+    if (!file) return;
+    status.textContent = '正在处理照片…';
+    try {
+      const photo = await prepare(file);
+      await store.savePhoto(photo.sha, photo.blob);
+      status.textContent = '';
+      await onPhoto(photo.sha);
+    } catch (e) {
+      status.textContent = e.message;
+      status.className = 'error';
+    }
+    input.value = '';
+  });
+  return input;
+}
 
 export async function prepare(file) {
   const url = URL.createObjectURL(file);

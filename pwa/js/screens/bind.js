@@ -1,11 +1,13 @@
 // The grid worker's scan: bind the business at this plate by the credit code on its licence
-// (typed, or read from the licence's QR code, which usually holds a URL with the code in it).
+// (typed, or read from the licence's QR code, which usually holds a URL with the code in it). From a
+// verification task (?task=), the binding is queued with the task's answer right after it.
 import * as credit from '../credit.js';
 import { bindingBody, bindingForm } from '../forms.js';
 import * as outbox from '../outbox.js';
 import * as pack from '../pack.js';
 import { startScanner } from '../scanner.js';
 import * as store from '../store.js';
+import * as tasks from '../tasks.js';
 import { go, h, show, uuid, validateAll } from '../ui.js';
 
 export async function render([plateCode], query) {
@@ -50,8 +52,9 @@ export async function render([plateCode], query) {
       const body = { id: uuid(), kind: 'binding', address_code: target, ...bindingBody(form.values()), shop: shop?.id ?? null,
         confirm_move: false, photos: [], captured_at: new Date().toISOString(), plate_token: query.get('token') || null };
       await outbox.enqueue(body, [], { title: `绑定 ${body.name || body.credit_code}`, address: shop?.address_text ?? pack.addressText(plate) });
+      const answer = query.get('task') && await tasks.enqueueCorrection(query.get('task'), body.id);
       outbox.flush();
-      go(`#/item/${body.id}`);
+      go(answer ? `#/task/${answer.task}` : `#/item/${body.id}`);
     } }, '提交绑定'),
   );
   return () => scanner?.stop();

@@ -1,12 +1,14 @@
 // Steps 2-5 of "two scans, five steps": photograph the storefront, choose the building, fill in the
 // address, submit. The draft is saved on the phone at every change, so the camera app (which can
 // make the phone close this page) or a restart loses nothing: the app reopens at the same step.
+// A draft started from a verification task queues the task's answer right after the shop.
 import { shopAddress, shopBody, shopForm } from '../forms.js';
 import * as outbox from '../outbox.js';
 import * as pack from '../pack.js';
 import { distanceM, formatDistance, locate, POOR_ACCURACY_M } from '../geo.js';
-import { prepare } from '../photo.js';
+import { cameraInput } from '../photo.js';
 import * as store from '../store.js';
+import * as tasks from '../tasks.js';
 import { go, h, show, validateAll } from '../ui.js';
 
 const STEPS = ['photo', 'building', 'address', 'confirm'];
@@ -72,20 +74,9 @@ async function photoStep(draft, plate) {
     if (photo) previews.append(h('img', { class: 'photo-preview', src: URL.createObjectURL(photo.blob), alt: '门头照' }));
   }
   const status = h('p', { class: 'muted', 'aria-live': 'polite' });
-  const input = h('input', { type: 'file', accept: 'image/*', capture: 'environment', id: 'photo-input', name: 'photo' });
-  input.addEventListener('change', async () => {
-    const file = input.files[0];
-    if (!file) return;
-    status.textContent = '正在处理照片…';
-    try {
-      const photo = await prepare(file);
-      await store.savePhoto(photo.sha, photo.blob);
-      await save(draft, { photos: [...new Set([...draft.photos, photo.sha])].slice(0, MAX_PHOTOS) });
-      render();
-    } catch (e) {
-      status.textContent = e.message;
-      status.className = 'error';
-    }
+  const input = cameraInput('photo-input', status, async (sha) => {
+    await save(draft, { photos: [...new Set([...draft.photos, sha])].slice(0, MAX_PHOTOS) });
+    render();
   });
   const more = draft.photos.length > 0;
   show(...header(draft, plate, '拍门头照'),
@@ -162,9 +153,10 @@ async function confirmStep(draft, plate) {
         captured_at: new Date(draft.createdAt).toISOString(), position: draft.position, plate_token: draft.token || null,
       };
       await outbox.enqueue(body, draft.photos, { title: draft.shopName, address: text });
+      const answer = draft.task && await tasks.enqueueCorrection(draft.task, draft.id);
       await store.dropDraft();
       outbox.flush();
-      go(`#/item/${draft.id}`);
+      go(answer ? `#/task/${answer.task}` : `#/item/${draft.id}`);
     } }, '提交'),
     back(draft, 'address'));
 }

@@ -1,4 +1,5 @@
-// Verification tasks in my grids (to check on site), then my submissions as the server has them:
+// Verification tasks in my grids (to check on site; one answered on this phone says so until the
+// server no longer lists it), then my submissions as the server has them:
 // returned for correction first, with the reviewer's reason and comments per field, and the button to
 // correct them. A correction still on the phone shows as waiting to upload (the server only learns of
 // it when the outbox sends it). Both are kept on the phone for when there is no network.
@@ -6,6 +7,7 @@ import * as api from '../api.js';
 import { label } from '../forms.js';
 import * as outbox from '../outbox.js';
 import * as store from '../store.js';
+import * as tasks from '../tasks.js';
 import { go, h, show } from '../ui.js';
 
 const ORDER = { returned: 0, rejected: 1, submitted: 2, in_review: 3, approved: 4 };
@@ -26,17 +28,19 @@ export async function render() {
   };
   let sent = null;
   const draw = async () => {
-    const corrections = new Map((await store.outboxItems()).filter((i) => i.body.revision).map((i) => [i.id, i]));
+    const outboxItems = await store.outboxItems();
+    const corrections = new Map(outboxItems.filter((i) => i.body.revision).map((i) => [i.id, i]));
+    const answers = outboxItems.filter((i) => i.kind === 'answer');
     const before = sent;
-    sent = [...corrections.values()].filter((i) => i.state === 'sent').length;
-    if (before !== null && sent > before) await load(); // a correction arrived: the server has a new status
+    sent = [...corrections.values(), ...answers].filter((i) => i.state === 'sent').length;
+    if (before !== null && sent > before) await load(); // a correction or an answer arrived: the server has a new status
     const items = [...(list?.items ?? [])].sort((a, b) => (ORDER[a.status] ?? 9) - (ORDER[b.status] ?? 9));
     const fix = (s) => (corrections.get(s.id)?.body.revision === s.version ? corrections.get(s.id) : null);
     const returned = items.filter((s) => toCorrect(s, fix(s))).length;
-    const tasks = list?.tasks ?? [];
+    const open = list?.tasks ?? [];
     show(
-      tasks.length > 0 && h('h1', {}, `核查任务（${tasks.length}）`),
-      tasks.length > 0 && h('ul', { class: 'list', id: 'tasks' }, tasks.map(taskRow)),
+      open.length > 0 && h('h1', {}, `核查任务（${open.length}）`),
+      open.length > 0 && h('ul', { class: 'list', id: 'tasks' }, open.map((t) => taskRow(t, tasks.answerOf(t.id, answers)))),
       h('h1', {}, '我的提交'),
       note && h('p', { class: 'muted' }, note),
       returned > 0 && h('p', { class: 'error' }, `${returned} 条被退回，需要更正`),
@@ -49,15 +53,18 @@ export async function render() {
   return store.onChange(draw);
 }
 
-function taskRow(t) {
-  const due = new Date(t.due_at);
-  const overdue = due < new Date();
+function taskRow(t, answer) {
+  const [due, dueState] = tasks.dueChip(t);
+  const answered = tasks.answerChip(answer);
   return h('li', { class: 'item', 'data-task': t.id },
-    h('b', {}, t.title), ' ', h('span', { class: `chip ${overdue ? 'failed' : 'queued'}` }, overdue ? '已逾期' : t.status_label),
+    h('b', {}, t.title), ' ', h('span', { class: `chip ${dueState}` }, due),
     h('div', { class: 'muted' }, t.address_text),
     t.detail && h('p', {}, t.detail),
-    h('div', { class: 'muted' }, `${t.kind_label} · 请于 ${due.toLocaleDateString('zh-CN')} 前到现场核查`),
-    h('button', { class: 'small', onclick: () => go(`#/site/${t.door_plate_code}`) }, '打开该地址'));
+    h('div', { class: 'muted' }, `${t.kind_label} · 请于 ${tasks.dueText(t)} 前到现场核查`),
+    answered ? h('p', {}, h('span', { class: `chip ${answered[1]}`, 'data-answer': answer.state }, answered[0]))
+      : h('button', { class: 'small', 'data-task-open': t.id, onclick: () => go(`#/task/${t.id}`) }, '核查'),
+    !answered && t.door_plate_code && h('button', { class: 'small secondary', onclick: () => go(`#/site/${t.door_plate_code}`) },
+      '打开该地址'));
 }
 
 // Returned, and no correction of it is on its way (one the server refused needs another).

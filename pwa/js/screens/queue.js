@@ -13,6 +13,7 @@ export async function render() {
     if (signature === drawn) return; // nothing the user would see changed: leave the page still
     drawn = signature;
     const waiting = outbox.pending(items);
+    const byId = new Map(items.map((i) => [i.id, i]));
     const needLogin = items.some((i) => i.state === 'login');
     show(
       h('h1', {}, '待上传'),
@@ -26,6 +27,8 @@ export async function render() {
         h('div', { class: 'muted' }, item.label.address),
         h('div', { class: 'muted' }, `保存于 ${when(item.createdAt)}${item.sentAt ? ` · 上传于 ${when(item.sentAt)}` : ''}`
           + `${item.attempts && item.state !== 'sent' ? ` · 已尝试 ${item.attempts} 次` : ''}`),
+        item.after && outbox.waiting(item) && byId.get(item.after) && byId.get(item.after).state !== 'sent'
+          && h('div', { class: 'muted' }, '在所更正的采集上传之后上传'),
         item.error && item.state !== 'sent' && h('p', { class: 'error' }, item.error),
         item.fields && item.state !== 'sent' && h('ul', { class: 'error' },
           Object.entries(item.fields).map(([f, m]) => h('li', {}, `${label(f)}：${m}`))),

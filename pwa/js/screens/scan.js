@@ -7,7 +7,8 @@ import { go, h, show } from '../ui.js';
 
 const TOKEN = /\/p\/([A-Za-z0-9_-]{16})(?:[?#/]|$)/;
 
-export async function render() {
+export async function render(args, query) {
+  const task = query.get('task') ? `&task=${encodeURIComponent(query.get('task'))}` : ''; // checking a task's plate
   const video = h('video', { playsinline: true, muted: true, autoplay: true, 'aria-label': '摄像头画面' });
   const message = h('p', { class: 'muted', id: 'scan-message', 'aria-live': 'polite' }, '将门牌上的二维码对准取景框');
   const input = h('input', { name: 'q', id: 'manual', inputmode: 'search', autocomplete: 'off',
@@ -20,17 +21,17 @@ export async function render() {
     const code = await resolve(text.trim());
     if (code) {
       scanner?.stop();
-      go(`#/site/${code}?token=${tokenOf(text) ?? ''}`);
+      go(`#/site/${code}?token=${tokenOf(text) ?? ''}${task}`);
     } else {
       scanner?.stop();
       message.replaceChildren(navigator.onLine ? '这个二维码不是本辖区的门牌，请核对后手动输入。'
         : '地址包中没有这个门牌：请联网后更新地址包，或手动搜索。',
-      h('button', { class: 'small secondary', onclick: () => render() }, '重新扫描'));
+      h('button', { class: 'small secondary', onclick: () => render(args, query) }, '重新扫描'));
     }
   };
   input.addEventListener('input', () => {
     results.replaceChildren(...pack.search(input.value).map((p) => h('li', {},
-      h('button', { class: 'pick', onclick: () => go(`#/site/${p.code}`) }, `${p.road}${p.number}号`))));
+      h('button', { class: 'pick', onclick: () => go(`#/site/${p.code}?${task.slice(1)}`) }, `${p.road}${p.number}号`))));
   });
   show(h('h1', {}, '扫门牌二维码'), video, message,
     h('label', { for: 'manual' }, '扫不出来？手动输入或搜索'), input, results,

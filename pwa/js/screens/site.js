@@ -1,8 +1,11 @@
 // A scanned door plate: its address and buildings, the shops collected here that wait for their
-// organisation, the organisations bound here, and what this user can do next.
+// organisation, the organisations bound here, and what this user can do next. Opened from a
+// verification task (?task=), it says whether this is the task's plate; a shop collected or a
+// business bound here then answers the task as corrected.
 import * as pack from '../pack.js';
 import { app, can } from '../state.js';
 import * as store from '../store.js';
+import * as tasks from '../tasks.js';
 import { go, h, show, uuid } from '../ui.js';
 
 export async function render([code], query) {
@@ -13,6 +16,10 @@ export async function render([code], query) {
     return;
   }
   const token = query.get('token') || null;
+  const task = query.get('task') ? await tasks.cached(query.get('task')) : null;
+  // Only at the task's own plate does a new submission answer it.
+  const taskId = task?.door_plate_code === plate.code ? task.id : null;
+  const carry = `token=${token ?? ''}${taskId ? `&task=${taskId}` : ''}`;
   const items = await store.outboxItems();
   // Shops only on this phone (a correction's shop is on the server already).
   const local = items.filter((i) => i.kind === 'shop' && i.state !== 'sent' && !i.body.revision
@@ -23,36 +30,45 @@ export async function render([code], query) {
   const organisations = pack.organisationsAt(plate.code);
   const buildings = pack.buildingsOf(plate.code);
   show(
+    task && taskCard(task, taskId !== null),
     h('h1', {}, '门牌地址'),
     h('div', { class: 'card' }, h('div', { class: 'address', id: 'plate-address' }, pack.addressText(plate)),
       h('p', { class: 'muted' }, `${buildings.length} 栋楼 · 编码 ${plate.code}`)),
-    can('collect.submit') && h('button', { id: 'collect', onclick: () => startCollecting(plate, token) }, '采集门店（拍门头照）'),
+    can('collect.submit') && h('button', { id: 'collect', onclick: () => startCollecting(plate, token, taskId) }, '采集门店（拍门头照）'),
     h('h2', {}, '待绑定的门店'),
     shops.length ? h('ul', { class: 'list', id: 'shops' }, shops.map((s) => h('li', { class: 'item' },
       h('b', {}, s.name), ' ', h('span', { class: 'chip' }, s.status_label),
       h('div', { class: 'muted' }, s.address_text),
       bindingsSent.has(s.id) ? h('p', { class: 'ok' }, '已提交绑定，待审核')
         : can('actuals.write') && h('button', { class: 'small', 'data-shop': s.id,
-          onclick: () => go(`#/bind/${plate.code}?shop=${s.id}&token=${token ?? ''}`) }, '绑定单位'))))
+          onclick: () => go(`#/bind/${plate.code}?shop=${s.id}&${carry}`) }, '绑定单位'))))
       : h('p', { class: 'muted' }, '这个门牌下没有待绑定的门店'),
     h('h2', {}, '已绑定的单位'),
     organisations.length ? h('ul', { class: 'list', id: 'organisations' }, organisations.map((o) => h('li', { class: 'item' },
       h('b', {}, o.name), h('div', { class: 'muted' }, o.creditCode ?? '无统一社会信用代码'))))
       : h('p', { class: 'muted' }, '暂无'),
-    can('actuals.write') && h('button', { class: 'secondary', onclick: () => go(`#/bind/${plate.code}?token=${token ?? ''}`) },
+    can('actuals.write') && h('button', { class: 'secondary', id: 'bind-other', onclick: () => go(`#/bind/${plate.code}?${carry}`) },
       '按信用代码绑定其他单位'),
   );
   if (!app.user) go('#/');
 }
 
-async function startCollecting(plate, token) {
+function taskCard(task, here) {
+  return h('div', { class: `card task-card ${here ? '' : 'wrong'}`, id: 'task-card' },
+    h('p', {}, '核查任务：', h('b', {}, task.title)),
+    here ? h('p', { class: 'ok', id: 'task-match' }, '✓ 就是任务所在的门牌。与记录不符时，在此采集门店或绑定单位，提交后任务自动答复为“已更正”。')
+      : h('p', { class: 'error', id: 'task-match' }, `这不是任务所在的门牌（任务地址：${task.address_text}），在此提交的采集不算作答复。`),
+    h('a', { class: 'button small secondary', href: `#/task/${task.id}` }, '返回答复'));
+}
+
+async function startCollecting(plate, token, task) {
   const unfinished = await store.getDraft();
   if (unfinished) {
     if (!confirm('还有一份未完成的采集。放弃它，开始采集这个门牌？')) return go('#/collect');
     await store.dropDraft();
     await store.forgetPhotos(unfinished.photos);
   }
-  await store.saveDraft({ id: uuid(), plate: plate.code, token, step: 'photo', photos: [], createdAt: Date.now(),
+  await store.saveDraft({ id: uuid(), plate: plate.code, token, task, step: 'photo', photos: [], createdAt: Date.now(),
     building: null, unit: null, floor: '1', room: '', shopName: '', businessKind: '', position: null });
   go('#/collect');
 }

@@ -1,0 +1,191 @@
+"""A verification task in the grid worker's field app: opened from the inbox, answered on site with
+no signal (现场未找到, a note and a photo), kept through a reload, uploaded when the signal returns;
+and answered as corrected by binding the business at the task's address, the answer following the
+binding through the outbox."""
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.collect.test_collect import jpeg, put_photo
+from tests.e2e.test_e2e_plates import PHONE, _fits_the_screen
+from tests.factories import credit_code_for, unique
+
+pytestmark = pytest.mark.e2e
+
+
+def open_task(app, places, title: str, detail: str) -> int:
+    """A plate-problem task at the door plate in the grid worker's grid, as approving a report opens it."""
+    from app.extensions import db
+    from app.places.addresses import find_by_code
+    from app.tasks.services import open_task as open_one
+
+    with app.app_context():
+        task = open_one(None, "plate_problem", find_by_code(places["grid"]["plate"]), title, detail=detail)
+        db.session.commit()
+        found = task.id
+        db.session.remove()
+    return found
+
+
+def task_row(app, task_id: int) -> dict:
+    from app.accounts.models import User
+    from app.collect.models import Photo, Submission
+    from app.extensions import db
+    from app.tasks.models import Task
+
+    with app.app_context():
+        task = db.session.get(Task, task_id)
+        result = task.result or {}
+        row = {"status": task.status, "outcome": task.outcome, "note": result.get("note"),
+               "photos": [sha for sha in result.get("photos", []) if db.session.get(Photo, sha)],
+               "closed_by": task.closed_by.username if task.closed_by else None, "submission": None}
+        if result.get("submission"):
+            s = db.session.scalar(db.select(Submission).where(Submission.client_id == result["submission"]))
+            row["submission"] = {"id": s.client_id, "kind": s.kind, "collector": db.session.get(User, s.collector_id).username,
+                                 "credit_code": s.data.get("credit_code")}
+        db.session.remove()
+    return row
+
+
+@pytest.fixture()
+def grid_phone(new_page):
+    """The grid worker's phone with the field app open, its service worker in control (so the app
+    opens with no network) and its inbox fetched once."""
+    page = new_page("grid", **PHONE)
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto("/app/")
+    expect(page.locator("#pack-status")).to_contain_text("个门牌")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    return page
+
+
+def task_opened_on_phone(app, places, grid, title: str, detail: str) -> tuple[int, object]:
+    """A new task, its row in the grid worker's inbox (the inbox is then kept on the phone), and 核查
+    pressed on it: (task id, the row)."""
+    task_id = open_task(app, places, title, detail)
+    grid.goto("/app/#/inbox")
+    row = grid.locator(f"#tasks li[data-task='{task_id}']")
+    row.locator("[data-task-open]").click()
+    expect(grid.locator("#task-address")).to_be_visible()
+    return task_id, row
+
+
+def test_a_task_answered_offline_as_not_found_uploads_when_the_signal_returns(app, places, grid_phone, screenshot):
+    title, detail = unique("门牌问题：门牌缺失"), unique("居民反映门牌不见了")
+    grid = grid_phone
+    task_id, row = task_opened_on_phone(app, places, grid, title, detail)
+    expect(grid.locator("#task-detail")).to_have_text(detail)
+    expect(grid.locator("h1")).to_have_text(title)
+    expect(grid.locator("#task-address")).not_to_be_empty()
+    expect(grid.locator("#task-scan")).to_have_text("扫码核对")
+    _fits_the_screen(grid)
+    screenshot(grid, "task-phone", full_page=False)
+
+    grid.context.set_offline(True)  # at the address, no signal
+    grid.click("#answer-submit")
+    expect(grid.locator("#outcome-error")).to_have_text("请选择核查结果")
+    grid.check("input[name=outcome][value=not_found]")
+    grid.click("#answer-submit")
+    expect(grid.locator("#photos-error")).to_contain_text("请拍一张现场照片")
+    expect(grid.locator("#note-error")).to_contain_text("请说明现场情况")
+    note = unique("现场无此门牌，邻居说已拆除")
+    grid.fill("[name=note]", note)
+    expect(grid.locator("#note-error")).to_have_text("")
+    grid.set_input_files("#task-photo-input", {"name": "site.jpg", "mimeType": "image/jpeg",
+                                               "buffer": jpeg(seed=77, size=(1200, 900))})
+    expect(grid.locator("#task-photos img")).to_have_count(1)
+    expect(grid.locator("#photos-error")).to_have_text("")
+    _fits_the_screen(grid)
+    grid.evaluate("window.scrollTo(0, 0)")
+    screenshot(grid, "task-answer-phone")
+    grid.click("#answer-submit")
+    expect(grid.locator("#task-state")).to_have_text("已保存，待上传")
+    expect(grid.locator("#task-outcome")).to_have_text("现场未找到")
+    screenshot(grid, "task-answer-saved-phone", full_page=False)
+
+    grid.goto("/app/#/inbox")
+    expect(row.locator("[data-answer]")).to_have_text("答复待上传")
+    expect(row.locator("[data-task-open]")).to_have_count(0)
+    row.scroll_into_view_if_needed()
+    screenshot(grid, "task-inbox-waiting-phone", full_page=False)
+    grid.reload()  # the app was closed before the signal came back
+    expect(row.locator("[data-answer]")).to_have_text("答复待上传")
+    expect(grid.locator("#badge b")).to_have_text("1")
+    grid.goto("/app/#/outbox")
+    expect(grid.locator("#outbox li").first).to_contain_text(f"核查答复：{title}")
+    assert task_row(app, task_id)["status"] == "open"
+
+    grid.goto(f"/app/#/task/{task_id}")
+    expect(grid.locator("#task-state")).to_have_text("已保存，待上传")
+    grid.context.set_offline(False)  # the outbox sends it by itself
+    expect(grid.locator("#task-state")).to_have_text("已上传")
+    done = task_row(app, task_id)
+    assert done["status"] == "done" and done["outcome"] == "not_found" and done["note"] == note
+    assert len(done["photos"]) == 1 and done["closed_by"] == "grid"
+    grid.goto("/app/#/inbox")
+    expect(grid.locator("#inbox, #tasks").first).to_be_visible()
+    expect(row).to_have_count(0)  # the server lists only open tasks
+    assert not grid.errors
+
+
+def test_a_task_answered_as_corrected_by_binding_the_business_at_its_address(app, places, grid_phone, screenshot):
+    title, grid = unique("门牌问题：门店已换"), grid_phone
+    task_id, _ = task_opened_on_phone(app, places, grid, title, "门店名称与登记不符")
+    grid.check("input[name=outcome][value=corrected]")
+    expect(grid.locator("#answer-submit")).to_be_hidden()
+    grid.fill("[name=note]", "原门店已关闭，新开一家")
+    grid.evaluate("window.scrollTo(0, 0)")
+    screenshot(grid, "task-corrected-phone")
+    grid.click("#go-correct")
+    expect(grid.locator("#task-match")).to_contain_text("就是任务所在的门牌")
+    _fits_the_screen(grid)
+    screenshot(grid, "task-site-phone", full_page=False)
+    grid.click("#bind-other")
+    code = credit_code_for("92")
+    grid.fill("[name=credit_code]", code)
+    grid.fill("[name=name]", unique("襄阳市樊城区新开副食店"))
+    grid.context.set_offline(True)  # bound where there is no signal: both wait, the answer after the binding
+    grid.click("#bind")
+    grid.wait_for_url(re.compile(rf"#/task/{task_id}$"))
+    expect(grid.locator("#task-state")).to_have_text("已保存，待上传")
+    expect(grid.locator("#task-note")).to_contain_text("在更正的采集上传之后")
+    expect(grid.locator("#task-outcome")).to_have_text("已更正（新采集）")
+    grid.goto("/app/#/outbox")
+    expect(grid.locator("#outbox li")).to_have_count(2)
+    expect(grid.locator("#outbox li").first).to_contain_text(f"核查答复：{title}")  # newest first
+    grid.context.set_offline(False)
+    expect(grid.locator("#outbox li .chip")).to_have_text(["已上传", "已上传"])
+    done = task_row(app, task_id)
+    assert done["status"] == "done" and done["outcome"] == "corrected" and done["note"] == "原门店已关闭，新开一家"
+    assert done["submission"]["kind"] == "binding" and done["submission"]["collector"] == "grid"
+    assert done["submission"]["credit_code"] == code
+    binding_id = grid.locator("#outbox li").nth(1).get_attribute("data-id")
+    assert done["submission"]["id"] == binding_id
+    assert not grid.errors
+
+
+def test_a_task_someone_else_answered_meanwhile_is_refused_with_the_servers_reason(app, places, grid_phone, as_user):
+    grid = grid_phone
+    task_id, _ = task_opened_on_phone(app, places, grid, unique("门牌问题：门牌歪斜"), "门牌歪了")
+    grid.check("input[name=outcome][value=confirmed]")
+    grid.set_input_files("#task-photo-input", {"name": "site.jpg", "mimeType": "image/jpeg", "buffer": jpeg(seed=78)})
+    expect(grid.locator("#task-photos img")).to_have_count(1)
+    office = as_user("grid")  # answered from another phone of the grid a moment before
+    photo = jpeg(seed=79, size=(50, 40))
+    assert put_photo(office, photo).status_code in (200, 201)
+    first = office.post(f"/api/v1/tasks/{task_id}/answer", json={
+        "id": str(uuid.uuid4()), "outcome": "confirmed", "photos": [hashlib.sha256(photo).hexdigest()]})
+    assert first.status_code == 200, first.json
+    grid.click("#answer-submit")
+    expect(grid.locator("#task-state")).to_have_text("未被接收，需要处理")
+    expect(grid.locator("#task-error")).to_contain_text("无需再答复")
+    grid.goto("/app/#/outbox")
+    expect(grid.locator("#outbox li").first).to_have_attribute("data-state", "failed")
+    assert task_row(app, task_id)["outcome"] == "confirmed"
+    assert not grid.errors
