@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import uuid
 
 import cn2an
@@ -23,6 +24,7 @@ from tests.collect.test_collect import jpeg, put_photo
 from tests.compare.test_registers import xlsx
 from tests.factories import credit_code_for
 from tests.jobs.test_jobs import run_job
+from tests.review.test_pages import desk, text  # noqa: F401  (fixture)
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 HEADER = ["单位名称", "统一社会信用代码", "地址", "联系人", "联系电话"]
@@ -206,6 +208,8 @@ def test_the_column_mapping_is_kept_per_register_kind(app, as_user, city):
     ("no address column", xlsx([["单位名称", "电话"], ["甲", "1"]]), "r.xlsx", "找不到“地址”列"),
     ("formula", xlsx([HEADER, ["甲", "", "=A1", "", ""]]), "r.xlsx", "公式"),
     ("empty", xlsx([HEADER]), "r.xlsx", "没有数据行"),
+    ("merged", xlsx([HEADER, ["甲", "", "樊城区人民路1号", "", ""], ["乙", "", "樊城区人民路2号", "", ""]],
+                    lambda _, sheet: sheet.merge_cells("C2:C3")), "r.xlsx", "C2:C3"),
 ])
 def test_bad_files_say_what_to_fix_and_store_nothing(app, as_user, name, data, filename, message):
     client = as_user("dept")
@@ -276,3 +280,22 @@ def test_the_same_finding_uploaded_again_joins_the_open_task(app, as_user, city)
     assert task_first and by_row(dept, again.json["id"])[2]["task_id"] == task_first
     # Both reports follow the one task.
     assert dept.get(f"/api/v1/registers/{again.json['id']}").json["report"]["tasks"]["open"] == 1
+
+
+def test_empty_rows_are_skipped_and_rows_keep_their_excel_numbers(app, as_user, city):
+    client = as_user("dept")
+    clean = city["planted"]["clean"][0]
+    answer = upload(client, [clean, ["", "", "", "", ""], [], clean])
+    assert answer.status_code == 202
+    run_job(app, client, answer.json["job_id"])
+    rows = by_row(client, answer.json["id"])
+    assert sorted(rows) == [2, 5] and answer.json["rows_total"] == 2
+
+
+def test_the_upload_page_says_what_is_wrong_with_a_file(app, as_user, desk):
+    page = desk("dept")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', text(page.get("/compare/"))).group(1)
+    answer = page.post("/compare/", data={"csrf_token": token, "kind": "测试", "department": "测试",
+                                          "file": (io.BytesIO(xlsx([HEADER, ["甲", "", "=1+1", "", ""]])), "r.xlsx")},
+                       content_type="multipart/form-data")
+    assert answer.status_code == 422 and "第 2 行 C 列是公式" in text(answer)
