@@ -21,18 +21,19 @@ ROLES: dict[str, str] = {
 # personal.full: read full ID and phone numbers (each read is audit-logged);
 # plates.manage: print QR plates, revoke and reissue them;
 # collect.submit: send submissions and photos from the field app;
-# compare: upload a department's register and compare it with the three actuals.
+# compare: upload a department's register and compare it with the three actuals;
+# tasks.answer: answer a verification task in the jurisdiction (on the phone, or at the desk).
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"places.read", "places.write", "actuals.read", "actuals.write",
-                        "personal.full", "export", "users.manage", "plates.manage", "collect.submit", "compare"}),
+                        "personal.full", "export", "users.manage", "plates.manage", "collect.submit", "compare", "tasks.answer"}),
     "police": frozenset({"places.read", "actuals.read", "actuals.write", "personal.full", "export",
-                         "collect.submit"}),
-    "grid_worker": frozenset({"places.read", "actuals.read", "actuals.write", "collect.submit"}),
-    "collector": frozenset({"places.read", "collect.submit"}),
-    "street_reviewer": frozenset({"places.read", "actuals.read"}),
+                         "collect.submit", "tasks.answer"}),
+    "grid_worker": frozenset({"places.read", "actuals.read", "actuals.write", "collect.submit", "tasks.answer"}),
+    "collector": frozenset({"places.read", "collect.submit", "tasks.answer"}),
+    "street_reviewer": frozenset({"places.read", "actuals.read", "tasks.answer"}),
     "owner_reviewer": frozenset({"places.read", "actuals.read"}),
-    "district_reviewer": frozenset({"places.read", "actuals.read", "export", "compare"}),
-    "city_reviewer": frozenset({"places.read", "actuals.read", "export", "compare"}),
+    "district_reviewer": frozenset({"places.read", "actuals.read", "export", "compare", "tasks.answer"}),
+    "city_reviewer": frozenset({"places.read", "actuals.read", "export", "compare", "tasks.answer"}),
     "department": frozenset({"places.read", "actuals.read", "export", "compare"}),
 }
 

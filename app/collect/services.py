@@ -14,7 +14,7 @@ import re
 
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import select, update
+from sqlalchemy import Text, cast, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.actuals.models import Binding, Organisation
@@ -121,7 +121,7 @@ def photo_for(actor, sha256: str) -> tuple[bytes, str]:
     if photo.uploaded_by_id != actor.id:
         require(actor, "actuals.read")
         shown = visible(actor, Submission).join(SubmissionPhoto).where(SubmissionPhoto.photo_sha256 == sha256)
-        if db.session.scalar(shown.limit(1)) is None:
+        if db.session.scalar(shown.limit(1)) is None and not _shown_by_task(actor, sha256):
             raise Problem("resource.not_found")
     store = photo_store()
     if not store.has(sha256, "display"):
@@ -131,6 +131,15 @@ def photo_for(actor, sha256: str) -> tuple[bytes, str]:
             log.exception("photo %s cannot be re-encoded", sha256)
             raise Problem("photo.unreadable", "照片文件已损坏，无法显示") from None
     return store.read(sha256, "display"), "image/jpeg"
+
+
+def _shown_by_task(actor, sha256: str) -> bool:
+    """Whether a task in the actor's jurisdiction shows the photo: its own, or one of its answer's
+    (kept in the answer's JSON; a SHA-256 in its text is that photo, nothing else)."""
+    from app.tasks.models import Task
+
+    shows = (Task.photo_sha256 == sha256) | cast(Task.result, Text).contains(sha256)
+    return db.session.scalar(visible(actor, Task).with_only_columns(Task.id).where(shows).limit(1)) is not None
 
 
 def reencode(sha256: str) -> None:

@@ -79,7 +79,7 @@ def answer(actor, task_id: int, raw) -> tuple[Task, bool]:
     """Close a task with what was found on site: (task, True) the first time, (task, False) for a
     replay of the same answer (the outbox sends again after a cut connection).
     Problems: task.conflict (the task was answered otherwise), validation.failed, photo.missing."""
-    require(actor, "collect.submit")
+    require(actor, "tasks.answer")
     task = db.session.get(Task, task_id)
     if task is None or not actor.jurisdiction.covers(task):
         raise Problem("resource.not_found")

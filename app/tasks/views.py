@@ -2,10 +2,15 @@
 escalated to them, departments and reviewers what the grid workers found."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+import uuid
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from app.accounts.auth import actor
+from app.collect import services as collect
+from app.errors import Problem
+from app.extensions import db
 
 from . import services
 from .models import OUTCOMES, TASK_KINDS, TASK_STATUSES
@@ -16,8 +21,40 @@ bp = Blueprint("tasks", __name__, template_folder="templates", url_prefix="/task
 @bp.get("/")
 @login_required
 def index():
+    return _page(actor())
+
+
+def _page(user, problem: Problem | None = None, open_id: int | None = None):
     status = request.args.get("status") if request.args.get("status") in TASK_STATUSES else None
     overdue = request.args.get("overdue") == "1"
-    tasks = services.tasks_in(actor(), status, overdue)
+    tasks = services.tasks_in(user, status, overdue)
     return render_template("tasks/index.html", tasks=tasks, status=status, overdue=overdue, kinds=TASK_KINDS,
-                           statuses=TASK_STATUSES, outcomes=OUTCOMES)
+                           statuses=TASK_STATUSES, outcomes=OUTCOMES, problem=problem, open_id=open_id,
+                           labels={"outcome": "核查结果", "note": "情况说明", "photos": "现场照片"})
+
+
+@bp.post("/<int:task_id>/answer")
+@login_required
+def answer(task_id):
+    """A task answered at the desk (a street office's task with no known place, or a grid worker
+    without the app): the same answer the phone sends, its photo uploaded with the form."""
+    user = actor()
+    form = request.form
+    raw = {"id": str(uuid.uuid4()), "outcome": form.get("outcome", ""), "photos": []}
+    if form.get("note", "").strip():
+        raw["note"] = form["note"].strip()
+    try:
+        photo = request.files.get("photo")
+        if photo is not None and photo.filename:
+            data = photo.read()
+            row = collect.checked_photo(data, "photos")
+            collect.store_photo(row, data, user.id)
+            raw["photos"].append(row["sha256"])
+        task, _ = services.answer(user, task_id, raw)
+    except Problem as problem:
+        if problem.status == 404:
+            raise
+        db.session.rollback()
+        return _page(user, problem=problem, open_id=task_id), problem.status
+    flash(f"已答复：{task.title}（{task.outcome_label}）")
+    return redirect(url_for(".index", status="open"))

@@ -65,3 +65,34 @@ def test_an_answer_id_used_for_another_task_is_a_conflict_not_a_500(app, as_user
     assert reused.status_code == 409 and reused.json["code"] == "task.conflict"
     with app.app_context():
         assert db.session.get(Task, second).status == "open"
+
+
+def test_the_street_office_answers_a_task_without_a_place_at_its_desk(app, as_user, desk):  # noqa: F811
+    import io
+    import re
+
+    from tests.collect.test_collect import jpeg
+
+    from app.accounts.models import User
+
+    with app.app_context():  # a task the street office's own township gets: no door plate is known
+        township = db.session.scalar(select(User).where(User.username == "street")).areas[0].area
+        task_id = tasks.open_task(None, "register", None, "部门比对：地址在标准地址库中不存在", "桌面答复测试",
+                                  area=township, text="襄阳市樊城区没有这条路3号").id
+        db.session.commit()
+    page = desk("street")
+    listing = text(page.get("/tasks/?status=open"))
+    assert "桌面答复测试" in listing and "地点不明，由街道/乡镇核查" in listing
+    token = re.search(r'name="csrf_token" value="([^"]+)"', listing).group(1)
+    missing = page.post(f"/tasks/{task_id}/answer", data={"csrf_token": token, "outcome": "not_found", "note": "经查无此路"})
+    assert missing.status_code == 422 and "现场照片" in text(missing) and "请拍一张现场照片" in text(missing)
+    done = page.post(f"/tasks/{task_id}/answer", data={"csrf_token": token, "outcome": "not_found", "note": "经查无此路",
+                                                       "photo": (io.BytesIO(jpeg(55)), "site.jpg")},
+                     content_type="multipart/form-data")
+    assert done.status_code == 302
+    with app.app_context():
+        result = db.session.get(Task, task_id).result
+    assert result["outcome"] == "not_found" and len(result["photos"]) == 1
+    # Whoever sees the task sees its answer's photo: the department reading its report, say.
+    assert as_user("city").get(f"/api/v1/photos/{result['photos'][0]}").status_code == 200
+    assert as_user("grid").get(f"/api/v1/photos/{result['photos'][0]}").status_code == 404  # not the grid's task
