@@ -37,6 +37,15 @@ export function answerOf(taskId, items) {
   return items.filter((i) => i.kind === 'answer' && String(i.task) === String(taskId)).at(-1) ?? null;
 }
 
+// The reminder on the start screen: how many open tasks are not yet answered on this phone, and how
+// many of those are due within a day or overdue; null when there are none.
+export function reminder(tasks, items, now = Date.now()) {
+  const open = tasks.filter((t) => !answerOf(t.id, items));
+  if (!open.length) return null;
+  const urgent = open.filter((t) => dueChip(t, now)[0] !== t.status_label).length;
+  return { open: open.length, urgent, text: `核查任务 ${open.length} 个` + (urgent ? `，${urgent} 个即将到期或已逾期` : '') };
+}
+
 // What the inbox says of a task whose answer is on the phone: [chip text, chip class], or null.
 export function answerChip(answer) {
   if (!answer) return null;

@@ -189,3 +189,27 @@ def test_a_task_someone_else_answered_meanwhile_is_refused_with_the_servers_reas
     expect(grid.locator("#outbox li").first).to_have_attribute("data-state", "failed")
     assert task_row(app, task_id)["outcome"] == "confirmed"
     assert not grid.errors
+
+
+def test_the_start_screen_reminds_of_tasks_due_soon(app, places, grid_phone):
+    from datetime import timedelta
+
+    from app.extensions import db
+    from app.lifecycle import utcnow
+    from app.tasks.models import Task
+
+    task_id = open_task(app, places, unique("门牌问题：门牌褪色"), "提醒测试")
+    with app.app_context():
+        db.session.get(Task, task_id).due_at = utcnow() + timedelta(hours=3)
+        db.session.commit()
+        db.session.remove()
+    grid = grid_phone
+    grid.goto("/app/")
+    reminder = grid.locator("#task-reminder")
+    expect(reminder).to_contain_text("即将到期或已逾期")
+    expect(reminder).to_have_class(re.compile(r"\bwarn\b"))
+    grid.context.set_offline(True)  # kept for when there is no signal
+    grid.reload()
+    expect(grid.locator("#task-reminder")).to_contain_text("核查任务")
+    grid.locator("#task-reminder").click()
+    expect(grid.locator(f"#tasks li[data-task='{task_id}']")).to_contain_text("即将到期")
