@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import secrets
+import time
 from pathlib import Path
 
 from flask import Blueprint, current_app, redirect, render_template, request, send_file, url_for
@@ -34,6 +35,13 @@ def _stash_dir() -> Path:
     folder = Path(current_app.config["INSTANCE_DIR"]) / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def _forget_old_stashes(older_than_s: float = 24 * 3600) -> None:
+    """Files kept for a mapping nobody finished (the user walked away) go after a day."""
+    for path in _stash_dir().iterdir():
+        if time.time() - path.stat().st_mtime > older_than_s:
+            path.unlink(missing_ok=True)
 
 
 @bp.get("/")
@@ -67,6 +75,7 @@ def upload():
     except Problem as problem:
         headers = problem.extra.get("headers")
         if headers is not None:  # the columns need mapping: keep the file so it is not chosen again
+            _forget_old_stashes()
             stash = stash or secrets.token_hex(12)
             (_stash_dir() / stash).write_bytes(data)
             (_stash_dir() / f"{stash}.json").write_text(json.dumps({"filename": filename}))

@@ -7,6 +7,7 @@ import hashlib
 import io
 import re
 import uuid
+from pathlib import Path
 
 import cn2an
 import pytest
@@ -249,6 +250,7 @@ def test_the_upload_page_maps_columns_without_choosing_the_file_again(app, as_us
     done = client.post("/compare/", data={"stash": stash, "mapping": "1", "kind": kind, "department": "市交通运输局",
                                           "map_name": "企业全称", "map_address": "经营场所"})
     assert done.status_code == 302
+    assert not list((Path(app.config["INSTANCE_DIR"]) / "uploads").glob(f"{stash}*"))  # the kept file is gone
     register_id = int(done.headers["Location"].rstrip("/").split("/")[-1])
     with app.app_context():
         reg = db.session.get(Register, register_id)
@@ -292,7 +294,7 @@ def test_empty_rows_are_skipped_and_rows_keep_their_excel_numbers(app, as_user, 
     assert sorted(rows) == [2, 5] and answer.json["rows_total"] == 2
 
 
-def test_the_upload_page_says_what_is_wrong_with_a_file(app, as_user, desk):
+def test_the_upload_page_says_what_is_wrong_with_a_file(app, as_user, desk):  # noqa: F811
     page = desk("dept")
     token = re.search(r'name="csrf_token" value="([^"]+)"', text(page.get("/compare/"))).group(1)
     answer = page.post("/compare/", data={"csrf_token": token, "kind": "测试", "department": "测试",
