@@ -3,6 +3,7 @@ precision and recall of "suspicious" per planted problem type.
 
     .venv/bin/python bench/seed_load.py --instance /tmp/yb-seed          # once, about 4 minutes
     .venv/bin/python bench/compare.py --instance /tmp/yb-seed [--rows 18000] [--seed 9] [--keep]
+    .venv/bin/python bench/compare.py --instance /tmp/yb-seed --database-url postgresql://…/yb_seed_pg
 
 The register is made by bench/register_gen.py from the instance's database (planted problems, with
 the truth kept aside), then goes through the same code a department's upload does, in this process:
@@ -38,9 +39,16 @@ def main(argv=None) -> None:
     parser.add_argument("--rows", type=int, default=18000)
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--keep", action="store_true", help="keep the register, its rows and tasks")
+    parser.add_argument("--database-url", help="compare against this database instead (the same seed city, "
+                        "e.g. loaded into PostgreSQL with `flask demo-city --scale seed`); the register is "
+                        "still generated from the instance's SQLite file")
     args = parser.parse_args(argv)
 
     os.environ["YIBIAO_INSTANCE"] = args.instance
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
     os.environ["JOBS_IN_PROCESS"] = "0"  # the job runs here, timed, not in a consumer thread
     # Imported only now: they import the app's config, which reads the environment once.
     from register_gen import generate, report, write_xlsx
@@ -63,6 +71,7 @@ def main(argv=None) -> None:
     print(f"register: {len(rows):,} rows generated and written in {time.perf_counter() - started:.1f} s ({path})")
 
     app = create_app()
+    print(f"database: {app.config['SQLALCHEMY_DATABASE_URI']}")
     with app.app_context():
         actor = db.session.scalar(select(User).where(User.username == "admin"))
         busy, t0 = machine_busy(), time.perf_counter()

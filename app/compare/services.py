@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 
 from openpyxl import Workbook
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app import privacy
 from app.audit.services import record
@@ -68,7 +69,11 @@ def upload(actor, data: bytes, filename: str, kind_name: str, department: str,
     register = Register(kind=kind, department=department, filename=filename[:255], encoding=table.encoding,
                         area_id=area.id, uploaded_by_id=actor.id, rows_total=len(good) + len(bad))
     db.session.add(register)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same new kind uploaded at the same moment by someone else: it exists now
+        db.session.rollback()
+        return upload(actor, data, filename, kind_name, department, mapping, start)
     rows = [_stored_row(register.id, row) for row in good + bad]
     db.session.execute(insert(RegisterRow), sorted(rows, key=lambda r: r["row_number"]))
     record(actor, "register.upload", register, after={"kind": kind_name, "department": department,
