@@ -12,6 +12,7 @@ from app.accounts.roles import ROLES
 from app.collect.models import SUBMISSION_KINDS, Submission
 from app.errors import Problem, flatten_messages, invalid
 from app.extensions import db
+from app.lifecycle import local_time
 from app.places import services as places
 from app.places.addresses import address_text
 from app.places.models import Building
@@ -161,7 +162,7 @@ def send_to_site(client_id):
             raise
         db.session.rollback()
         return _item_page(user, services.item(user, client_id), _filter()[0], e)
-    flash(f"已派发现场核查，网格员将在 {task.due_at:%m月%d日} 前到现场：{task.address_text}")
+    flash(f"已派发现场核查，网格员将在 {local_time(task.due_at, '%m月%d日')} 前到现场：{task.address_text}")
     return redirect(url_for(".item", client_id=client_id, **_filter()[0].args()))
 
 
