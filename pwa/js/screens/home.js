@@ -17,13 +17,13 @@ export async function render() {
   const [draft, items] = await Promise.all([store.getDraft(), store.outboxItems()]);
   const waiting = outbox.pending(items).length;
   const data = pack.ready() ? (await pack.load()).data : null;
-  const due = tasks.reminder(await openTasks(), items);
+  const kept = (await store.getMeta('inbox'))?.tasks ?? [];
   show(
     h('h1', {}, `${app.user.display_name || app.user.username}，您好`),
     h('p', { class: 'muted' }, app.user.role_label),
     h('a', { class: 'button', href: '#/scan', id: 'start-scan' }, '扫门牌二维码'),
     draft && h('a', { class: 'button secondary', href: '#/collect', id: 'resume' }, '继续未完成的采集'),
-    due && h('a', { class: `button ${due.urgent ? 'warn' : 'secondary'}`, href: '#/inbox', id: 'task-reminder' }, due.text),
+    h('div', { id: 'task-reminder-slot' }, reminderLink(kept, items)),
     h('a', { class: 'button secondary', href: '#/outbox' }, waiting ? `待上传 ${waiting} 条` : '待上传（无）'),
     h('div', { class: 'card' },
       h('b', {}, '离线地址包'),
@@ -39,20 +39,24 @@ export async function render() {
       } }, '更新地址包')),
     h('p', { class: 'version', id: 'version' }, `版本 ${app.version ?? '—'}`),
   );
+  refreshReminder(items);
 }
 
-// The grid's open tasks: fetched when there is signal (and kept with the inbox for offline use),
-// else as last fetched.
-async function openTasks() {
-  const kept = (await store.getMeta('inbox')) ?? null;
-  if (navigator.onLine) {
-    try {
-      const fresh = await api.myTasks();
-      await store.setMeta('inbox', { items: [], ...kept, tasks: fresh });
-      return fresh;
-    } catch {
-      // offline after all, or signed out: what was kept
-    }
+function reminderLink(open, items) {
+  const due = tasks.reminder(open, items);
+  return due && h('a', { class: `button ${due.urgent ? 'warn' : 'secondary'}`, href: '#/inbox', id: 'task-reminder' },
+    due.text);
+}
+
+// With signal, the grid's open tasks fetched afresh (and kept with the inbox for offline use); the
+// reminder is updated in place only while this screen still shows it (the user may have moved on).
+async function refreshReminder(items) {
+  if (!navigator.onLine) return;
+  try {
+    const fresh = await api.myTasks();
+    await store.setMeta('inbox', { items: [], ...((await store.getMeta('inbox')) ?? {}), tasks: fresh });
+    document.getElementById('task-reminder-slot')?.replaceChildren(reminderLink(fresh, items) || '');
+  } catch {
+    // offline after all, or signed out: the kept list stays
   }
-  return kept?.tasks ?? [];
 }
