@@ -126,11 +126,14 @@ def sweep(now=None) -> dict:
     soon = now + timedelta(hours=current_app.config["TASK_REMIND_HOURS"])
     counts = {}
     for action, column, when in (("remind", "reminded_at", Task.due_at <= soon), ("escalate", "escalated_at", Task.due_at < now)):
-        tasks = db.session.scalars(select(Task).where(Task.status == "open", getattr(Task, column).is_(None), when)).all()
-        for task in tasks:
-            setattr(task, column, now)
-            record(None, f"task.{action}", task, after={"due_at": task.due_at.isoformat(), "area_id": task.area_id})
-        counts[action] = len(tasks)
+        unmarked = (Task.status == "open", getattr(Task, column).is_(None), when)
+        counts[action] = 0
+        for task in db.session.scalars(select(Task).where(*unmarked)).all():
+            # Marked by one statement each: two workers sweeping at once mark (and audit) a task once.
+            mark = update(Task).where(Task.id == task.id, *unmarked).values({column: now})
+            if db.session.execute(mark.execution_options(synchronize_session=False)).rowcount:
+                record(None, f"task.{action}", task, after={"due_at": task.due_at.isoformat(), "area_id": task.area_id})
+                counts[action] += 1
     db.session.commit()
     return counts
 
