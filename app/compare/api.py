@@ -42,7 +42,7 @@ class RegisterSchema(Schema):
 
 
 class ReportSchema(RegisterSchema):
-    report = fields.Dict(metadata={"description": "classes 各结果行数；reasons 疑似原因；districts 分区县；tasks 现场核查（outcomes 各核查结果）"})
+    report = fields.Function(services.report, metadata={"description": "classes 各结果行数；reasons 疑似原因；districts 分区县；tasks 现场核查（outcomes 各核查结果）"})
 
 
 class RowSchema(Schema):
@@ -119,9 +119,7 @@ def listing():
 @problems(blp, "resource.not_found", "auth.forbidden")
 def report(register_id):
     """比对报告：各结果、疑似原因、分区县的行数，以及现场核查的结果"""
-    reg = services.get(actor(), register_id)
-    reg.report = services.report(reg)
-    return reg
+    return services.get(actor(), register_id)
 
 
 @blp.get("/registers/<int:register_id>/rows")

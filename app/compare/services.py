@@ -6,7 +6,7 @@ import io
 from collections import Counter, defaultdict
 
 from openpyxl import Workbook
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import privacy
@@ -14,7 +14,7 @@ from app.audit.services import record
 from app.errors import Problem, invalid
 from app.extensions import db
 from app.jobs.services import enqueue, job_kind
-from app.lifecycle import as_utc, local_time, utcnow
+from app.lifecycle import local_time, utcnow
 from app.places.addresses import area_index
 from app.places.models import Area, DoorPlate
 from app.rules import require
@@ -215,15 +215,14 @@ def report(register: Register) -> dict:
 
 
 def _task_outcomes(register: Register) -> dict:
-    stmt = (select(Task.status, Task.result, Task.due_at).join(RegisterRow, RegisterRow.task_id == Task.id)
+    stmt = (select(Task.status, Task.result, Task.due_at < utcnow()).join(RegisterRow, RegisterRow.task_id == Task.id)
             .where(RegisterRow.register_id == register.id))
     outcomes, total, open_, overdue = Counter(), 0, 0, 0
-    now = utcnow()
-    for status, result, due_at in db.session.execute(stmt):
+    for status, result, past_due in db.session.execute(stmt):
         total += 1
         if status == "open":
             open_ += 1
-            overdue += as_utc(due_at) < now
+            overdue += bool(past_due)
         else:
             outcomes[(result or {}).get("outcome")] += 1
     return {"total": total, "open": open_, "overdue": overdue,
@@ -231,8 +230,8 @@ def _task_outcomes(register: Register) -> dict:
 
 
 def rows(register: Register, klass: str | None = None, reason: str | None = None, after: int = 0,
-         limit: int = PAGE) -> list[dict]:
-    """Rows in file order, with their task (status, outcome) when one was opened."""
+         limit: int | None = PAGE) -> list[dict]:
+    """Rows in file order, with their task (status, outcome) when one was opened; all with limit=None."""
     stmt = (select(RegisterRow, Task).outerjoin(Task, Task.id == RegisterRow.task_id)
             .where(RegisterRow.register_id == register.id, RegisterRow.row_number > after))
     if klass:
@@ -242,14 +241,9 @@ def rows(register: Register, klass: str | None = None, reason: str | None = None
         if reason and reason not in (row.reasons or ()):
             continue
         out.append({"row": row, "task": task})
-        if len(out) >= limit:
+        if limit is not None and len(out) >= limit:
             break
     return out
-
-
-def count_rows(register: Register, klass: str | None = None) -> int:
-    stmt = select(func.count(RegisterRow.id)).where(RegisterRow.register_id == register.id)
-    return db.session.scalar(stmt.where(RegisterRow.klass == klass) if klass else stmt)
 
 
 def report_xlsx(register: Register) -> bytes:
@@ -279,9 +273,8 @@ def report_xlsx(register: Register) -> bytes:
     detail = book.create_sheet("明细")
     detail.append(["行号", "单位名称", "统一社会信用代码", "地址", "联系人", "联系电话", "比对结果", "原因", "说明",
                    "对应标准地址编码", "实有单位所在门牌编码", "核查任务", "核查结果", "核查说明", "数据问题"])
-    stmt = (select(RegisterRow, Task).outerjoin(Task, Task.id == RegisterRow.task_id)
-            .where(RegisterRow.register_id == register.id).order_by(RegisterRow.row_number))
-    for row, task in db.session.execute(stmt):
+    for item in rows(register, limit=None):
+        row, task = item["row"], item["task"]
         errors = "；".join(f"{registers.LABELS.get(k, k)}：{v}" for k, v in (row.errors or {}).items())
         detail.append([row.row_number, row.name, row.credit_code, row.address, row.contact, row.phone_masked,
                        row.klass_label, "、".join(REASONS[r] for r in row.reasons or ()), row.explanation,

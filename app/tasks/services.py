@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record
 from app.collect.models import Submission
+from app.compare.models import RegisterRow
 from app.collect.services import uploaded_photos, body_hash
 from app.errors import Problem, flatten_messages, invalid
 from app.extensions import db
@@ -65,7 +66,6 @@ def tasks_in(actor, status: str | None = None, overdue: bool = False, register_i
     if overdue:
         stmt = stmt.where(Task.status == "open", Task.due_at < utcnow())
     if register_id is not None:
-        from app.compare.models import RegisterRow
         rows = select(RegisterRow.task_id).where(RegisterRow.register_id == register_id)
         stmt = stmt.where(Task.id.in_(rows))
     return list(db.session.scalars(stmt.order_by(Task.status.desc(), Task.due_at, Task.id).limit(limit)))
