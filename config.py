@@ -32,8 +32,10 @@ class Config:
     # Key for ID numbers and phone numbers at rest (AES-GCM); derived from SECRET_KEY if unset.
     PERSONAL_DATA_KEY = os.environ.get("PERSONAL_DATA_KEY", "")
     SQLALCHEMY_DATABASE_URI = _database_url()
-    # A server's connections can drop (restarts, idle timeouts): ping before use. A file cannot.
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {} if SQLALCHEMY_DATABASE_URI.startswith("sqlite") else {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A server's connections can drop (restarts, idle timeouts): one that has waited in the pool
+    # longer than this is pinged before use (app/__init__.py). A file cannot drop.
+    DATABASE_PING_AFTER_IDLE_S = float(os.environ.get("DATABASE_PING_AFTER_IDLE_S", "1"))
     INSTANCE_DIR = INSTANCE_DIR
 
     REDIS_URL = os.environ.get("REDIS_URL", "")

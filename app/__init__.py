@@ -2,10 +2,11 @@
 organisations found at them (一标三实)."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, exc
 
 from config import Config
 
@@ -56,6 +57,8 @@ def create_app(config_class: type = Config) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
+        else:
+            _ping_after_idle(db.engine, app.config)
 
     allow_larger_uploads(app)
     init_auth(app)
@@ -81,3 +84,23 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _ping_after_idle(engine, config) -> None:
+    """Ping a pooled connection before use only if it has waited in the pool longer than
+    DATABASE_PING_AFTER_IDLE_S: a connection dropped by a restart or an idle timeout is replaced
+    before a request sees it. SQLAlchemy's pool_pre_ping pings on every checkout, a round trip per request, although a
+    connection used a moment ago is as good as the ping would say."""
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection, record) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is None or time.monotonic() - returned_at <= config["DATABASE_PING_AFTER_IDLE_S"]:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as e:  # noqa: BLE001  (whatever the driver raises: the pool replaces the connection)
+            raise exc.DisconnectionError(str(e)) from e

@@ -14,7 +14,7 @@ import re
 
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import Text, cast, select, update
+from sqlalchemy import Text, cast, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.actuals.models import Binding, Organisation
@@ -65,9 +65,10 @@ def put_photo(actor, sha256: str, data: bytes) -> tuple[Photo, bool]:
         raise Problem("validation.failed", field="sha256", detail="照片地址应为 64 位小写十六进制的 SHA-256")
     row = checked_photo(data, expected_sha256=sha256)
     # No look-up first: the phone asks (HEAD) before sending a photo it may have sent already, so a
-    # photo arriving here is almost always new.
-    created = store_photo(row, data, actor.id)
-    db.session.commit()
+    # photo arriving here is almost always new. One statement needs no transaction around it: in
+    # autocommit the upload is one round trip to the database, not three (BEGIN, INSERT, COMMIT).
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        created = store_photo(row, data, actor.id, connection)
     if created:
         background(reencode_photo, sha256)
     # The answer is what was written: reading the row back would open a transaction after the commit
@@ -97,13 +98,15 @@ def checked_photo(data: bytes, field: str | None = None, expected_sha256: str | 
             "width": width, "height": height}
 
 
-def store_photo(row: dict, data: bytes, uploaded_by_id: int | None) -> bool:
-    """A checked photo (`checked_photo`) stored, in the caller's transaction; whether it was new.
-    The file first (a row always has its file: the same bytes, should it be there already), then
-    the row unless it is there. Its display copy is made by a background job or when first shown."""
+def store_photo(row: dict, data: bytes, uploaded_by_id: int | None, connection=None) -> bool:
+    """A checked photo (`checked_photo`) stored, in the caller's transaction (or on `connection`);
+    whether it was new. The file first (a row always has its file: the same bytes, should it be
+    there already), then the row unless it is there. Its display copy is made by a background job
+    or when first shown."""
     photo_store().put(row["sha256"], data)
     row.update(uploaded_by_id=uploaded_by_id, uploaded_at=utcnow())
-    return db.session.scalar(insert_or_ignore(Photo).values(**row).returning(Photo.sha256)) is not None
+    inserted = insert_or_ignore(Photo).values(**row).returning(Photo.sha256)
+    return (connection or db.session).scalar(inserted) is not None
 
 
 def has_photo(actor, sha256: str) -> bool:
@@ -189,6 +192,19 @@ def _by_client_id(raw) -> Submission | None:
     return db.session.scalar(select(Submission).where(Submission.client_id == client_id))
 
 
+def _claimed_and_uploaded(data: dict) -> tuple[Submission | None, list[str] | None]:
+    """The submission under the body's id (None for a new id) and, if every photo it shows is
+    uploaded, their hashes (else None: `uploaded_photos` names the missing one). One statement, as
+    every submission asks both."""
+    hashes = data["photos"]
+    claimed = select(Submission.id).where(Submission.client_id == data["id"]).scalar_subquery()
+    uploaded = select(func.count()).select_from(Photo).where(Photo.sha256.in_(hashes)).scalar_subquery()
+    found_id, present = db.session.execute(select(claimed, uploaded)).one()
+    unique = list(dict.fromkeys(hashes))
+    return (db.session.get(Submission, found_id) if found_id is not None else None,
+            unique if present == len(unique) else None)
+
+
 def _is_correction(actor, found: Submission, raw: dict) -> bool:
     """A returned submission sent again by its collector, naming the version it corrects."""
     return (found.status == "returned" and found.collector_id == actor.id and found.kind == raw.get("kind")
@@ -201,11 +217,18 @@ def submit(actor, raw) -> tuple[Submission, bool]:
     at) corrects a returned submission, which goes back to the step that returned it.
     Problems: submission.conflict, validation.failed, photo.missing, binding.already_bound."""
     require(actor, "collect.submit")
-    found = _by_client_id(raw)
+    try:
+        data = load_submission(raw)
+    except Problem:
+        found = _by_client_id(raw)  # the id was used before: a conflict, or a replay the rules now refuse
+        if replayed(actor, raw, found):
+            return found, False
+        raise
+    found, photos = _claimed_and_uploaded(data)
     if replayed(actor, raw, found):
         return found, False
-    data = load_submission(raw)
-    photos = uploaded_photos(data.get("photos", []))
+    if photos is None:
+        photos = uploaded_photos(data["photos"])  # names the photo missing
     build = {"shop": _shop, "binding": _binding}[data["kind"]]
     correcting = found  # replayed() said: not a replay, so an id already used is a correction
     submission = correcting or Submission(client_id=data["id"], kind=data["kind"], collector_id=actor.id)
