@@ -27,7 +27,7 @@ from app.jobs.services import background, in_app
 from app.lifecycle import utcnow
 from app.places.addresses import area_index, full_text
 from app.places.models import Building, DoorPlate, Road, Room, Unit
-from app.places.services import address_in
+from app.places.services import address_in, checked_address
 from app.plates.models import Plate
 from app.review import apply as review_apply
 from app.review import chains as review_chains
@@ -293,14 +293,18 @@ def _located(submission: Submission, plate: DoorPlate, building: Building | None
 
 def _shop(actor, data: dict, submission: Submission):
     """The police officer's shop: where it is (an existing room, or a new one for review) and what."""
-    building = address_in(actor, data["building_code"], Building, "building_code")
+    # The building and the room the shop names in one statement, as every shop needs both.
+    code = data["building_code"]
+    building, room = db.session.execute(
+        select(Building, Room).outerjoin(Room, review_apply.shop_room_named(Building.id, data["unit"], data["room"]))
+        .where(Building.object_code == code)).first() or (None, None)
+    building = checked_address(actor, building, code, Building, "building_code")
     unit = None
     if data["unit"]:
         unit = db.session.scalar(select(Unit).where(Unit.building_id == building.id, Unit.number == data["unit"],
                                                     Unit.status == "active"))
         if unit is None:
             raise Problem("validation.failed", field="unit", detail=f"该楼栋没有 {data['unit']} 单元，请从列表中选择")
-    room = review_apply.shop_room(building.id, data["unit"], data["room"])
     parts = {**building.parts, "unit": unit.number if unit else None, "room": data["room"]}
     fields = {key: data[key] for key in ("unit", "floor", "room", "shop_name", "business_kind", "note", "plate_token")}
     fields.update(building_code=building.object_code, room_code=room.object_code if room else None,

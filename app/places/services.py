@@ -209,8 +209,12 @@ def _area_for_new_object(actor, code: str, levels: tuple[str, ...], field: str) 
 def address_in(actor, code: str, models, field: str):
     """The active address node `code` of class `models` (one or a tuple) inside the jurisdiction,
     for a write that refers to it; otherwise a 422 on `field` (a reference in a body is input)."""
+    return checked_address(actor, find_by_code(code), code, models, field)
+
+
+def checked_address(actor, node, code: str, models, field: str):
+    """`node` (found by `code`, or None) if it is as `address_in` requires; otherwise its 422."""
     models = models if isinstance(models, tuple) else (models,)
-    node = find_by_code(code)
     if node is None or not isinstance(node, models) or not actor.jurisdiction.covers(node):
         wanted = "或".join(KIND_LABELS[MODEL_KINDS[m]] for m in models)
         raise Problem("validation.failed", field=field, detail=f"编码 {code} 不是您辖区内的{wanted}")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from app.actuals.models import Organisation
 from app.actuals.services import add_organisation, attach, credit_code_warnings
@@ -34,12 +34,14 @@ def version_of(obj) -> dict | None:
 
 def shop_room(building_id: int, unit_number: str | None, room_number: str) -> Room | None:
     """The active room a shop names (by its unit's and its own number), or None if it is new."""
-    stmt = select(Room).where(Room.building_id == building_id, Room.number == room_number, Room.status == "active")
-    if unit_number:
-        stmt = stmt.join(Unit, Room.unit_id == Unit.id).where(Unit.number == unit_number)
-    else:
-        stmt = stmt.where(Room.unit_id.is_(None))
-    return db.session.scalar(stmt)
+    return db.session.scalar(select(Room).where(shop_room_named(building_id, unit_number, room_number)))
+
+
+def shop_room_named(building_id, unit_number: str | None, room_number: str):
+    """The condition on Room of `shop_room`; `building_id` may be a column, to join on."""
+    unit = (Room.unit_id.in_(select(Unit.id).where(Unit.building_id == building_id, Unit.number == unit_number))
+            if unit_number else Room.unit_id.is_(None))
+    return and_(Room.building_id == building_id, Room.number == room_number, Room.status == "active", unit)
 
 
 def _binding_target(submission):

@@ -188,6 +188,29 @@ def test_a_unit_the_building_does_not_have_is_refused(app, as_user, places, phot
     assert response.status_code == 422 and response.json["errors"][0]["field"] == "unit"
 
 
+def test_a_shop_names_an_existing_room_by_its_unit_and_number(app, as_user, places, photo):
+    from app.places.models import Building, Room, Unit
+
+    with app.app_context():
+        township = db.session.scalar(select(Building).where(Building.object_code == places["township"]["building"]))
+        in_unit = db.session.scalar(select(Room).join(Unit, Room.unit_id == Unit.id).join(Building)
+                                    .where(Building.area_id == township.area_id, Room.status == "active")
+                                    .order_by(Room.id))
+        building, room, unit = in_unit.building.object_code, in_unit.number, in_unit.unit.number
+        other_units = [u.number for u in in_unit.building.units if u.number != unit]
+    police = as_user("police")
+
+    def room_code(**where):
+        response = police.post("/api/v1/submissions", json=shop_body(building, photo, **where))
+        assert response.status_code == 201, response.json
+        return response.json["data"]["room_code"]
+
+    assert room_code(unit=unit, room=room) == in_unit.object_code
+    assert room_code(unit=None, room=room) is None  # the same number outside any unit: a new room
+    if other_units:
+        assert room_code(unit=other_units[0], room=room) != in_unit.object_code
+
+
 def test_nobody_collects_outside_their_jurisdiction(app, as_user, places, photo):
     police = as_user("police")
     response = police.post("/api/v1/submissions", json=shop_body(places["district"]["building"], photo))
