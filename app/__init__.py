@@ -2,6 +2,7 @@
 organisations found at them (一标三实)."""
 from __future__ import annotations
 
+import select
 import time
 from pathlib import Path
 
@@ -87,10 +88,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _ping_after_idle(engine, config) -> None:
-    """Ping a pooled connection before use only if it has waited in the pool longer than
-    DATABASE_PING_AFTER_IDLE_S: a connection dropped by a restart or an idle timeout is replaced
-    before a request sees it. SQLAlchemy's pool_pre_ping pings on every checkout, a round trip per request, although a
-    connection used a moment ago is as good as the ping would say."""
+    """Make sure a pooled connection is alive before a request uses it, cheaply. SQLAlchemy's
+    pool_pre_ping sends a query on every checkout, a round trip per request. Here a connection that
+    waited in the pool longer than DATABASE_PING_AFTER_IDLE_S is pinged; one used a moment ago is
+    only looked at: an idle connection is never sent anything, so if the server has written to it,
+    that is the notice of its end (a restart, a terminated backend) and it is replaced."""
     @event.listens_for(engine, "checkin")
     def _returned(_dbapi_connection, record) -> None:
         record.info["returned_at"] = time.monotonic()
@@ -98,7 +100,11 @@ def _ping_after_idle(engine, config) -> None:
     @event.listens_for(engine, "checkout")
     def _checked_out(dbapi_connection, record, _proxy) -> None:
         returned_at = record.info.get("returned_at")
-        if returned_at is None or time.monotonic() - returned_at <= config["DATABASE_PING_AFTER_IDLE_S"]:
+        if returned_at is None:  # just opened
+            return
+        if time.monotonic() - returned_at <= config["DATABASE_PING_AFTER_IDLE_S"]:
+            if select.select([dbapi_connection.fileno()], [], [], 0)[0]:
+                raise exc.DisconnectionError("the server closed the connection while it waited in the pool")
             return
         try:
             engine.dialect.do_ping(dbapi_connection)

@@ -51,8 +51,9 @@ def save_new(actor, obj, action: str, duplicate: str = DUPLICATE):
     return obj
 
 
-def insert_or_ignore(model):
-    """INSERT … ON CONFLICT DO NOTHING for `model`, on SQLite or PostgreSQL: rows a unique index
-    already holds (someone else's, written a moment ago) are left as they are."""
-    dialect = db.session.get_bind().dialect.name
+def insert_or_ignore(model, dialect: str | None = None):
+    """INSERT … ON CONFLICT DO NOTHING for `model`, on SQLite or PostgreSQL (the session's unless
+    `dialect` names one): rows a unique index already holds (someone else's, written a moment ago)
+    are left as they are."""
+    dialect = dialect or db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model).on_conflict_do_nothing()

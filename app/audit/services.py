@@ -6,10 +6,18 @@ from app.extensions import db
 from .models import AuditLog
 
 
-def record(actor, action: str, obj=None, *, before: dict | None = None, after: dict | None = None,
-           reason: str | None = None, object_type: str | None = None) -> AuditLog:
-    """Add an audit row for `actor` doing `action` to `obj` (a model instance) in the session."""
-    row = AuditLog(
+def record(actor, action: str, obj=None, **details) -> AuditLog:
+    """Add an audit row for `actor` doing `action` to `obj` (a model instance) in the session;
+    `details` as for `audit_values`."""
+    row = AuditLog(**audit_values(actor, action, obj, **details))
+    db.session.add(row)
+    return row
+
+
+def audit_values(actor, action: str, obj=None, *, before: dict | None = None, after: dict | None = None,
+                 reason: str | None = None, object_type: str | None = None) -> dict:
+    """The columns of the audit row `record` adds, for a caller that inserts it itself."""
+    return dict(
         actor_id=getattr(actor, "id", None),
         actor_name=getattr(actor, "username", None) or "system",
         action=action,
@@ -20,8 +28,6 @@ def record(actor, action: str, obj=None, *, before: dict | None = None, after: d
         after=after,
         reason=reason,
     )
-    db.session.add(row)
-    return row
 
 
 def history(object_type: str, object_id: int) -> list[AuditLog]:

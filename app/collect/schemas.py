@@ -69,7 +69,7 @@ class BindingIn(_SubmissionIn):
         standard_errors(credit_code.problems(value))
 
 
-SCHEMAS = {"shop": ShopIn, "binding": BindingIn}
+SCHEMAS = {"shop": ShopIn(), "binding": BindingIn()}  # made once: making a schema copies all its fields
 
 
 def load_submission(raw) -> dict:
@@ -80,7 +80,7 @@ def load_submission(raw) -> dict:
     if schema is None:
         raise invalid({"kind": "只能是：" + "、".join(f"{k}（{v}）" for k, v in SUBMISSION_KINDS.items())})
     try:
-        return schema().load(raw)
+        return schema.load(raw)
     except ValidationError as e:
         raise invalid(flatten_messages(e.messages)) from None
 

@@ -6,6 +6,7 @@ it creates and their audit rows share one transaction.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -14,12 +15,13 @@ import re
 
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import Text, cast, func, select, update
+from sqlalchemy import Text, bindparam, cast, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.actuals.models import Binding, Organisation
 from app.actuals.services import check_move
-from app.audit.services import record, snapshot
+from app.audit.models import AuditLog
+from app.audit.services import audit_values, snapshot
 from app.errors import Problem
 from app.extensions import db
 from app.jobs.queue import huey
@@ -105,8 +107,8 @@ def store_photo(row: dict, data: bytes, uploaded_by_id: int | None, connection=N
     or when first shown."""
     photo_store().put(row["sha256"], data)
     row.update(uploaded_by_id=uploaded_by_id, uploaded_at=utcnow())
-    inserted = insert_or_ignore(Photo).values(**row).returning(Photo.sha256)
-    return (connection or db.session).scalar(inserted) is not None
+    connection = connection or db.session.connection()
+    return connection.execute(_new_photo(connection.dialect.name), row).scalar() is not None
 
 
 def has_photo(actor, sha256: str) -> bool:
@@ -192,14 +194,37 @@ def _by_client_id(raw) -> Submission | None:
     return db.session.scalar(select(Submission).where(Submission.client_id == client_id))
 
 
+# The statements of every submission, built once. Building a statement and its cache key anew costs
+# SQLAlchemy more than running it, and these run on every request of a phone's upload
+# (docs/performance.md, "Field-collection ingest").
+_CLAIMED_AND_UPLOADED = select(
+    select(Submission.id).where(Submission.client_id == bindparam("id")).scalar_subquery(),
+    select(func.count()).select_from(Photo).where(Photo.sha256.in_(bindparam("photos", expanding=True)))
+    .scalar_subquery())
+_INSERT_SUBMISSION = insert(Submission.__table__).returning(Submission.__table__.c.id, Submission.__table__.c.version)
+_INSERT_PHOTO_LINKS = insert(SubmissionPhoto.__table__)
+_INSERT_AUDIT = insert(AuditLog.__table__)
+
+
+@functools.cache
+def _building_and_room(in_unit: bool):
+    """The building a shop names (by `code`) and its room (by `unit` and `room`) if there is one."""
+    room = review_apply.shop_room_named(Building.id, bindparam("unit") if in_unit else None, bindparam("room"))
+    return select(Building, Room).outerjoin(Room, room).where(Building.object_code == bindparam("code"))
+
+
+@functools.cache
+def _new_photo(dialect: str):
+    return insert_or_ignore(Photo, dialect).returning(Photo.sha256)
+
+
 def _claimed_and_uploaded(data: dict) -> tuple[Submission | None, list[str] | None]:
     """The submission under the body's id (None for a new id) and, if every photo it shows is
     uploaded, their hashes (else None: `uploaded_photos` names the missing one). One statement, as
     every submission asks both."""
     hashes = data["photos"]
-    claimed = select(Submission.id).where(Submission.client_id == data["id"]).scalar_subquery()
-    uploaded = select(func.count()).select_from(Photo).where(Photo.sha256.in_(hashes)).scalar_subquery()
-    found_id, present = db.session.execute(select(claimed, uploaded)).one()
+    found_id, present = db.session.connection().execute(_CLAIMED_AND_UPLOADED,
+                                                         {"id": data["id"], "photos": hashes}).one()
     unique = list(dict.fromkeys(hashes))
     return (db.session.get(Submission, found_id) if found_id is not None else None,
             unique if present == len(unique) else None)
@@ -246,20 +271,33 @@ def submit(actor, raw) -> tuple[Submission, bool]:
         submission.comments = None
     else:
         review_chains.start(submission)
-        db.session.add(submission)
         try:
             # The row claims the id first: a second copy of the same body arriving at once waits
             # here for the first, then is answered as its replay.
-            db.session.flush()
+            _insert_new(actor, submission)
         except IntegrityError:
             db.session.rollback()
             found = _by_client_id(raw)
             if not replayed(actor, raw, found):
                 raise
             return found, False
-        record(actor, f"submission.{data['kind']}", submission, after=snapshot(submission))
     _commit_keeping_loaded()
     return submission, True
+
+
+def _insert_new(actor, submission: Submission) -> None:
+    """Write a new submission, its photo links and its audit row as plain INSERTs on the session's
+    connection, which takes a third of the time of the ORM's flush of the same. The object stays
+    out of the session (it makes the answer); columns it leaves unset get their defaults, as in a
+    flush."""
+    connection, given = db.session.connection(), inspect(submission).dict
+    values = {column.key: given[column.key] for column in Submission.__table__.columns if column.key in given}
+    submission.id, submission.version = connection.execute(_INSERT_SUBMISSION, values).one()
+    if submission.photos:
+        connection.execute(_INSERT_PHOTO_LINKS, [{"submission_id": submission.id, "photo_sha256": link.photo_sha256,
+                                                  "position": link.position} for link in submission.photos])
+    connection.execute(_INSERT_AUDIT, audit_values(actor, f"submission.{submission.kind}", submission,
+                                                   after=snapshot(submission)))
 
 
 def _commit_keeping_loaded() -> None:
@@ -285,7 +323,8 @@ def uploaded_photos(hashes: list[str]) -> list[str]:
 
 def _located(submission: Submission, plate: DoorPlate, building: Building | None, room: Room | None,
              text: str, fields: dict) -> None:
-    submission.area_id, submission.door_plate = plate.area_id, plate  # the answer names the plate
+    submission.area_id, submission.door_plate_id = plate.area_id, plate.id
+    submission.door_plate = plate  # the answer names it
     submission.building_id = building.id if building else None
     submission.room_id = room.id if room else None
     submission.address_text, submission.data = text, fields
@@ -295,9 +334,8 @@ def _shop(actor, data: dict, submission: Submission):
     """The police officer's shop: where it is (an existing room, or a new one for review) and what."""
     # The building and the room the shop names in one statement, as every shop needs both.
     code = data["building_code"]
-    building, room = db.session.execute(
-        select(Building, Room).outerjoin(Room, review_apply.shop_room_named(Building.id, data["unit"], data["room"]))
-        .where(Building.object_code == code)).first() or (None, None)
+    building, room = db.session.execute(_building_and_room(data["unit"] is not None), {
+        "code": code, "unit": data["unit"], "room": data["room"]}).first() or (None, None)
     building = checked_address(actor, building, code, Building, "building_code")
     unit = None
     if data["unit"]:

@@ -34,13 +34,14 @@ def version_of(obj) -> dict | None:
 
 def shop_room(building_id: int, unit_number: str | None, room_number: str) -> Room | None:
     """The active room a shop names (by its unit's and its own number), or None if it is new."""
-    return db.session.scalar(select(Room).where(shop_room_named(building_id, unit_number, room_number)))
+    return db.session.scalar(select(Room).where(shop_room_named(building_id, unit_number or None, room_number)))
 
 
-def shop_room_named(building_id, unit_number: str | None, room_number: str):
-    """The condition on Room of `shop_room`; `building_id` may be a column, to join on."""
-    unit = (Room.unit_id.in_(select(Unit.id).where(Unit.building_id == building_id, Unit.number == unit_number))
-            if unit_number else Room.unit_id.is_(None))
+def shop_room_named(building_id, unit_number, room_number):
+    """The condition on Room of `shop_room` (a unit number of None: outside any unit). Each argument
+    may be a column, to join on, or a bound parameter, to build a statement once."""
+    unit = (Room.unit_id.is_(None) if unit_number is None else
+            Room.unit_id.in_(select(Unit.id).where(Unit.building_id == building_id, Unit.number == unit_number)))
     return and_(Room.building_id == building_id, Room.number == room_number, Room.status == "active", unit)
 
 
