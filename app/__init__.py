@@ -103,7 +103,9 @@ def _ping_after_idle(engine, config) -> None:
         if returned_at is None:  # just opened
             return
         if time.monotonic() - returned_at <= config["DATABASE_PING_AFTER_IDLE_S"]:
-            if select.select([dbapi_connection.fileno()], [], [], 0)[0]:
+            waiting = select.poll()  # not select.select: it fails on descriptors above 1023
+            waiting.register(dbapi_connection.fileno(), select.POLLIN)
+            if waiting.poll(0):
                 raise exc.DisconnectionError("the server closed the connection while it waited in the pool")
             return
         try:
