@@ -17,6 +17,7 @@ from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import Text, bindparam, cast, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from app.actuals.models import Binding, Organisation
 from app.actuals.services import check_move
@@ -210,7 +211,10 @@ _INSERT_AUDIT = insert(AuditLog.__table__)
 def _building_and_room(in_unit: bool):
     """The building a shop names (by `code`) and its room (by `unit` and `room`) if there is one."""
     room = review_apply.shop_room_named(Building.id, bindparam("unit") if in_unit else None, bindparam("room"))
-    return select(Building, Room).outerjoin(Room, room).where(Building.object_code == bindparam("code"))
+    # Not the room's own joined loads: its building is the one read here (a lazy load finds it in the
+    # session), and its unit is not needed. Joining them doubled the columns read and cost ~0.2 ms.
+    return (select(Building, Room).outerjoin(Room, room).where(Building.object_code == bindparam("code"))
+            .options(lazyload(Room.building), lazyload(Room.unit)))
 
 
 @functools.cache
