@@ -15,7 +15,8 @@ import re
 
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import Text, bindparam, cast, func, insert, inspect, select, update
+from sqlalchemy import JSON, String, Text, bindparam, cast, func, insert, inspect, select, true, update
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
@@ -291,17 +292,51 @@ def submit(actor, raw) -> tuple[Submission, bool]:
 
 def _insert_new(actor, submission: Submission) -> None:
     """Write a new submission, its photo links and its audit row as plain INSERTs on the session's
-    connection, which takes a third of the time of the ORM's flush of the same. The object stays
-    out of the session (it makes the answer); columns it leaves unset get their defaults, as in a
-    flush."""
+    connection, which takes a third of the time of the ORM's flush of the same; on PostgreSQL as one
+    statement, one round trip. The object stays out of the session (it makes the answer); columns it
+    leaves unset get their defaults, as in a flush."""
     connection, given = db.session.connection(), inspect(submission).dict
     values = {column.key: given[column.key] for column in Submission.__table__.columns if column.key in given}
+    action = f"submission.{submission.kind}"
+    if connection.dialect.name == "postgresql":
+        # An INSERT inside a SELECT gets no Python-side defaults: they are given here.
+        values.update({column.key: column.default.arg(None) if column.default.is_callable else column.default.arg
+                       for column in Submission.__table__.columns
+                       if column.key not in values and column.default is not None})
+        audit = {**audit_values(actor, action, submission, after=snapshot(submission)), "at": utcnow()}
+        params = {**values, "photos": [link.photo_sha256 for link in submission.photos],
+                  **{f"audit_{key}": audit[key] for key in _AUDITED_BY_PARAMETER}}
+        submission.id, submission.version = connection.execute(_new_submission_in_one(tuple(values)), params).one()
+        return
     submission.id, submission.version = connection.execute(_INSERT_SUBMISSION, values).one()
     if submission.photos:
         connection.execute(_INSERT_PHOTO_LINKS, [{"submission_id": submission.id, "photo_sha256": link.photo_sha256,
                                                   "position": link.position} for link in submission.photos])
-    connection.execute(_INSERT_AUDIT, audit_values(actor, f"submission.{submission.kind}", submission,
-                                                   after=snapshot(submission)))
+    connection.execute(_INSERT_AUDIT, audit_values(actor, action, submission, after=snapshot(submission)))
+
+
+_AUDITED_BY_PARAMETER = ("at", "actor_id", "actor_name", "action", "object_type", "before", "after", "reason")
+
+
+@functools.cache
+def _new_submission_in_one(keys: tuple[str, ...]):
+    """PostgreSQL's `_insert_new`: the submission row (its columns `keys`), the links of the photos
+    `photos` in their order, and the audit row (parameters audit_*), whose object id and version, and
+    those in its `after`, are the new row's."""
+    submission, link, audit = Submission.__table__, SubmissionPhoto.__table__, AuditLog.__table__
+    new = (insert(submission).values({key: bindparam(key, type_=submission.c[key].type) for key in keys})
+           .returning(submission.c.id, submission.c.version).cte("new_submission"))
+    shown = (func.unnest(bindparam("photos", type_=ARRAY(String))).table_valued("sha256", with_ordinality="n")
+             .render_derived())
+    links = insert(link).from_select(
+        ["submission_id", "photo_sha256", "position"],
+        select(new.c.id, shown.c.sha256, shown.c.n - 1).select_from(new).join(shown, true())).cte("links")
+    values = {key: bindparam(f"audit_{key}", type_=audit.c[key].type) for key in _AUDITED_BY_PARAMETER}
+    values["after"] = cast(bindparam("audit_after", type_=JSONB).op("||")(
+        func.jsonb_build_object("id", new.c.id, "version", new.c.version)), JSON)
+    audited = insert(audit).from_select(
+        [*values, "object_id", "version"], select(*values.values(), new.c.id, new.c.version).select_from(new)).cte("audited")
+    return select(new.c.id, new.c.version).add_cte(links, audited)
 
 
 def _commit_keeping_loaded() -> None:

@@ -144,6 +144,31 @@ def test_police_shop_submission_is_accepted_once_and_replays_return_it(app, as_u
     assert count(app, Submission) == before
 
 
+def test_a_new_submission_writes_its_row_its_photos_in_order_and_its_audit_row(app, as_user, places, photo):
+    from app.audit.models import AuditLog
+    from app.collect.models import SubmissionPhoto
+
+    police = as_user("police")
+    second = jpeg(seed=int(uuid.uuid4()) % 256, size=(90, 70))
+    assert put_photo(police, second).status_code in (200, 201)
+    body = shop_body(places["township"]["building"], hashlib.sha256(second).hexdigest(), shop_name=unique("两张照片店"))
+    body["photos"] = [body["photos"][0], photo]  # the storefront first, as the officer ordered them
+    response = police.post("/api/v1/submissions", json=body)
+    assert response.status_code == 201, response.json
+    with app.app_context():
+        row = db.session.scalar(select(Submission).where(Submission.client_id == body["id"]))
+        assert (row.version, row.status, row.step, row.data["shop_name"]) == (1, "submitted", 0, body["shop_name"])
+        links = db.session.execute(select(SubmissionPhoto.photo_sha256, SubmissionPhoto.position)
+                                   .where(SubmissionPhoto.submission_id == row.id).order_by(SubmissionPhoto.position)).all()
+        assert [tuple(link) for link in links] == [(body["photos"][0], 0), (photo, 1)]
+        audit = db.session.scalars(select(AuditLog).where(AuditLog.object_type == "submission",
+                                                          AuditLog.object_id == row.id)).all()
+        assert len(audit) == 1 and audit[0].action == "submission.shop" and audit[0].actor_name == "police"
+        assert audit[0].version == 1 and audit[0].before is None and audit[0].at is not None
+        assert audit[0].after["id"] == row.id and audit[0].after["version"] == 1
+        assert audit[0].after["client_id"] == body["id"] and audit[0].after["data"]["shop_name"] == body["shop_name"]
+
+
 def test_a_different_body_under_the_same_id_is_a_conflict(app, as_user, places, photo):
     police = as_user("police")
     body = shop_body(places["township"]["building"], photo)
