@@ -199,10 +199,6 @@ def _by_client_id(raw) -> Submission | None:
 # The statements of every submission, built once. Building a statement and its cache key anew costs
 # SQLAlchemy more than running it, and these run on every request of a phone's upload
 # (docs/performance.md, "Field-collection ingest").
-_CLAIMED_AND_UPLOADED = select(
-    select(Submission.id).where(Submission.client_id == bindparam("id")).scalar_subquery(),
-    select(func.count()).select_from(Photo).where(Photo.sha256.in_(bindparam("photos", expanding=True)))
-    .scalar_subquery())
 _INSERT_SUBMISSION = insert(Submission.__table__).returning(Submission.__table__.c.id, Submission.__table__.c.version)
 _INSERT_PHOTO_LINKS = insert(SubmissionPhoto.__table__)
 _INSERT_AUDIT = insert(AuditLog.__table__)
@@ -223,18 +219,6 @@ def _new_photo(dialect: str):
     return insert_or_ignore(Photo, dialect).returning(Photo.sha256)
 
 
-def _claimed_and_uploaded(data: dict) -> tuple[Submission | None, list[str] | None]:
-    """The submission under the body's id (None for a new id) and, if every photo it shows is
-    uploaded, their hashes (else None: `uploaded_photos` names the missing one). One statement, as
-    every submission asks both."""
-    hashes = data["photos"]
-    found_id, present = db.session.connection().execute(_CLAIMED_AND_UPLOADED,
-                                                         {"id": data["id"], "photos": hashes}).one()
-    unique = list(dict.fromkeys(hashes))
-    return (db.session.get(Submission, found_id) if found_id is not None else None,
-            unique if present == len(unique) else None)
-
-
 def _is_correction(actor, found: Submission, raw: dict) -> bool:
     """A returned submission sent again by its collector, naming the version it corrects."""
     return (found.status == "returned" and found.collector_id == actor.id and found.kind == raw.get("kind")
@@ -245,23 +229,40 @@ def submit(actor, raw) -> tuple[Submission, bool]:
     """Accept a submission from the field into review: (submission, True) the first time, (the same,
     False) for a replay of the same body. The same id with `revision` (the version it was returned
     at) corrects a returned submission, which goes back to the step that returned it.
-    Problems: submission.conflict, validation.failed, photo.missing, binding.already_bound."""
+    Problems: submission.conflict, validation.failed, photo.missing, binding.already_bound.
+
+    Almost every submission is new, so it is written without looking its id or its photos up first:
+    the unique id and the photo links' foreign keys refuse the rest, and only then is the id looked
+    up (a replay, a copy that arrived at the same moment, a correction) or the missing photo named."""
     require(actor, "collect.submit")
     try:
         data = load_submission(raw)
+        _without_transaction()
+        submission = Submission(client_id=data["id"], kind=data["kind"], collector_id=actor.id)
+        _filled(actor, raw, data, submission, list(dict.fromkeys(data["photos"])))
+        review_chains.start(submission)
+        _insert_new(actor, submission)
     except Problem:
         found = _by_client_id(raw)  # the id was used before: a conflict, or a replay the rules now refuse
         if replayed(actor, raw, found):
             return found, False
         raise
-    found, photos = _claimed_and_uploaded(data)
-    if replayed(actor, raw, found):
-        return found, False
-    if photos is None:
-        photos = uploaded_photos(data["photos"])  # names the photo missing
-    build = {"shop": _shop, "binding": _binding}[data["kind"]]
-    correcting = found  # replayed() said: not a replay, so an id already used is a correction
-    submission = correcting or Submission(client_id=data["id"], kind=data["kind"], collector_id=actor.id)
+    except IntegrityError:
+        db.session.rollback()
+        found = _by_client_id(raw)
+        if found is None:
+            uploaded_photos(data["photos"])  # names the photo missing
+            raise
+        if replayed(actor, raw, found):
+            return found, False
+        return _corrected(actor, raw, data, found), True  # replayed() said: not a replay, so a correction
+    _commit_keeping_loaded()
+    return submission, True
+
+
+def _filled(actor, raw, data: dict, submission: Submission, photos: list[str]) -> None:
+    """The submission as the body says, located and checked by its kind (`_shop`, `_binding`)."""
+    correcting = submission.id is not None
     submission.body_hash, submission.received_at = body_hash(raw), utcnow()
     submission.photos = [SubmissionPhoto(photo_sha256=sha, position=i) for i, sha in enumerate(photos)]
     # A correction without a position or capture time (made on another phone) keeps the original's.
@@ -270,24 +271,27 @@ def submit(actor, raw) -> tuple[Submission, bool]:
     if data["position"]:
         submission.lon, submission.lat = data["position"]["lon"], data["position"]["lat"]
         submission.accuracy_m = data["position"]["accuracy_m"]
-    build(actor, data, submission)
-    if correcting:
-        submission.resubmitted(actor)
-        submission.comments = None
-    else:
-        review_chains.start(submission)
-        try:
-            # The row claims the id first: a second copy of the same body arriving at once waits
-            # here for the first, then is answered as its replay.
-            _insert_new(actor, submission)
-        except IntegrityError:
-            db.session.rollback()
-            found = _by_client_id(raw)
-            if not replayed(actor, raw, found):
-                raise
-            return found, False
+    {"shop": _shop, "binding": _binding}[data["kind"]](actor, data, submission)
+
+
+def _corrected(actor, raw, data: dict, returned: Submission) -> Submission:
+    """The returned submission as its collector corrected it, back at the step that returned it."""
+    _filled(actor, raw, data, returned, uploaded_photos(data["photos"]))
+    returned.resubmitted(actor)
+    returned.comments = None
     _commit_keeping_loaded()
-    return submission, True
+    return returned
+
+
+def _without_transaction() -> None:
+    """On PostgreSQL, the request reads and writes in autocommit from here: a new submission is one
+    statement (`_insert_new`) and reads need no transaction, so no BEGIN and COMMIT round trips.
+    Not on SQLite, where a new submission takes three statements, nor when the request has a
+    transaction open already (its user was looked up in it). A rollback ends it: what follows runs
+    in a transaction again (a correction)."""
+    session = db.session()
+    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def _insert_new(actor, submission: Submission) -> None:

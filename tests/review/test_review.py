@@ -217,6 +217,20 @@ def test_only_the_collector_corrects_and_only_a_returned_submission(app, as_user
         assert (s.status, s.version, s.data["room"]) == ("returned", 1, body["room"])
 
 
+def test_a_correction_showing_a_photo_not_uploaded_names_it_and_changes_nothing(app, as_user, places, photo):
+    police, street = as_user("police"), as_user("street")
+    body = shop_body(places["grid"]["building"], photo, room=new_room_number())
+    sid = police.post("/api/v1/submissions", json=body).json["id"]
+    act(street, sid, "return", comments={"photos": "请补拍门头"})
+    missing = "ab" * 32
+    refused = police.post("/api/v1/submissions", json={**body, "photos": [photo, missing], "revision": 1})
+    assert refused.status_code == 422 and refused.json["code"] == "photo.missing"
+    assert refused.json["errors"][0]["field"] == "photos.1"
+    with app.app_context():
+        s = db.session.scalar(select(Submission).where(Submission.client_id == sid))
+        assert (s.status, s.version, [link.photo_sha256 for link in s.photos]) == ("returned", 1, [photo])
+
+
 # --- approvals meeting changed master data ---------------------------------------------------------
 
 def test_an_approval_after_the_room_changed_is_a_conflict_until_rebased(app, as_user, places, photo):
