@@ -26,15 +26,21 @@ DISTURBED = 0.10  # a test during which other processes used more of the CPU tha
 def machine_busy() -> float:
     """CPU seconds all processes have used so far, all cores together (/proc/stat)."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")  # less idle and iowait
+    return (sum(values) - values[3] - values[4] - values[7]) / os.sysconf("SC_CLK_TCK")  # less idle, iowait, steal
 
 
-def git_state() -> str:
+def machine_stolen() -> float:
+    """CPU seconds so far that the virtual machine's host gave to others while this one wanted them
+    (/proc/stat's steal): on a shared host the same code runs slower, and its CPU time grows."""
+    return int(Path("/proc/stat").read_text().split("\n", 1)[0].split()[8]) / os.sysconf("SC_CLK_TCK")
+
+
+def git_state(tree: Path = ROOT) -> str:
     """The commit measured, and whether the Python code had uncommitted changes."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=tree, capture_output=True, text=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--", "app/*.py", "migrations", "config.py", "wsgi.py"],
-                               cwd=ROOT, capture_output=True, text=True).stdout.strip()
+                               cwd=tree, capture_output=True, text=True).stdout.strip()
         return f"commit {head}" + (f", with uncommitted Python changes in {len(dirty.splitlines())} file(s)"
                                    if dirty else "")
     except OSError:

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/ingest.py                      # about a minute and a half
     .venv/bin/python bench/ingest.py --configs sync:2,gthread:2:4 --clients 16 --duration 20
+    .venv/bin/python bench/ingest.py --baseline /tmp/base --rounds 3   # a checkout of the code before a change
     .venv/bin/python bench/ingest.py --clients 1          # a submission's own time, nothing queued
     .venv/bin/python bench/ingest.py --profile bench/out/profiles
 
@@ -15,7 +16,8 @@ What a police officer's phone does when it comes back online, many phones at onc
    go to Redis (db 14, a queue of the run's own) and are not run meanwhile (JOBS_IN_PROCESS=0);
    the sign-in rate limit is raised for the run (each client signs in once; the app's default is
    10 per minute and address) and Flask-Limiter counts in memory://;
-2. for each gunicorn configuration (--configs, `kind:workers[:threads]`, default 2 sync workers)
+2. for each gunicorn configuration (--configs, `kind:workers[:threads]`, default 2 workers × 4
+   threads, as scripts/run.sh serves; with --baseline also the code of another checkout, alternating)
    starts `gunicorn wsgi:app` on a free port of 127.0.0.1 and reads the building codes of the
    officer's jurisdiction from the offline address pack (`GET /api/v1/collect/pack`);
 3. starts --clients client processes, each of which, before the clock starts, draws its own
@@ -73,7 +75,7 @@ sys.path.insert(0, str(ROOT))
 VENV_BIN = Path(sys.executable).parent
 
 import benchutil  # noqa: E402
-from benchutil import (cpu_seconds, free_port, git_state, machine_busy, scan_log, start_profilers,  # noqa: E402
+from benchutil import (cpu_seconds, free_port, git_state, machine_busy, machine_stolen, scan_log, start_profilers,  # noqa: E402
                        summarise_profile, wait_quiet)
 
 TARGET_RATE, TARGET_P95 = 200.0, 0.150  # the issue's: submissions/s, and p95 of a submission in seconds
@@ -356,20 +358,21 @@ class Server(benchutil.Server):
     """gunicorn wsgi:app on a free port of 127.0.0.1 (address_api's, with this bench's environment
     and readiness check; its worker_pids, cpu and stop as they are)."""
 
-    def __init__(self, spec: str, env: dict, log_dir: Path, wsgi: str, tree: Path = ROOT):
-        self.tree = tree  # the checkout whose code it serves
+    def __init__(self, spec: str, env: dict, log_dir: Path, wsgi: str, tree: Path = ROOT, code: str = ""):
+        self.tree, self.code = tree, code  # the checkout whose code it serves, and its name in the report
         parts = spec.split(":")
         self.kind, self.workers = parts[0], int(parts[1]) if len(parts) > 1 else os.cpu_count()
         self.threads = int(parts[2]) if len(parts) > 2 else (4 if self.kind == "gthread" else 1)
-        self.spec, self.env, self.wsgi = spec, env, wsgi
+        self.spec, self.wsgi = spec, wsgi
+        self.env = {**env, "PYTHONPATH": str(tree)} if tree != ROOT else env
         self.port = free_port()
-        self.log = log_dir / f"ingest-gunicorn-{spec.replace(':', '-')}.log"
+        self.log = log_dir / f"ingest-gunicorn-{spec.replace(':', '-')}{'-baseline' if tree != ROOT else ''}.log"
         self.proc: subprocess.Popen | None = None
 
     @property
     def label(self) -> str:
         return (f"{self.kind}, {self.workers} workers" + (f" × {self.threads} threads" if self.kind == "gthread" else "")
-                + (f", app {self.wsgi}" if self.wsgi != "wsgi:app" else ""))
+                + (f", app {self.wsgi}" if self.wsgi != "wsgi:app" else "") + (f", {self.code}" if self.code else ""))
 
     def start(self) -> None:
         argv = [str(VENV_BIN / "gunicorn"), self.wsgi, "--chdir", str(self.tree), "--bind", f"127.0.0.1:{self.port}", "--workers",
@@ -414,6 +417,7 @@ class Run:
     redis_cpu: float
     client_cpu: float
     other_cpu: float
+    stolen: float  # CPU seconds the host took from this machine during the window
     connects: int
     retries: int
     hashed_in_run: int
@@ -467,7 +471,7 @@ def run_load(server: Server, args, buildings: list, username: str, password: str
         go.set()
         t_record = start_at.value + args.warmup
         time.sleep(max(0.0, t_record - time.time()))
-        server_before, busy_before = server.cpu(), machine_busy()
+        server_before, busy_before, stolen_before = server.cpu(), machine_busy(), machine_stolen()
         pg_before, redis_before = processes_named(("postgres",)), processes_named(("redis-server",))
         own_before = time.process_time()
         spies = []
@@ -481,7 +485,7 @@ def run_load(server: Server, args, buildings: list, username: str, password: str
                 raise RuntimeError(f"client {n} failed:\n{payload}")
             results[n] = payload
         server_cpu = server.cpu() - server_before
-        busy = machine_busy() - busy_before
+        busy, stolen = machine_busy() - busy_before, machine_stolen() - stolen_before
         pg_cpu, redis_cpu = cpu_since(("postgres",), pg_before), cpu_since(("redis-server",), redis_before)
         own = time.process_time() - own_before
         for spy in spies:
@@ -503,7 +507,7 @@ def run_load(server: Server, args, buildings: list, username: str, password: str
     run = Run(server, args.clients, max(o["elapsed"] for o in outputs), submissions,
               [x for o in outputs for x in o["accepted_ids"]], [x for o in outputs for x in o["uploaded"]], warm,
               server_cpu, pg_cpu, redis_cpu, client_cpu,
-              max(0.0, busy - server_cpu - pg_cpu - redis_cpu - client_cpu - own),
+              max(0.0, busy - server_cpu - pg_cpu - redis_cpu - client_cpu - own), stolen,
               sum(o["connects"] for o in outputs), sum(o["retries"] for o in outputs),
               sum(o["hashed_in_run"] for o in outputs), sizes)
     if args.profile:
@@ -681,8 +685,9 @@ def print_run(run: Run, args) -> None:
         per = lambda cpu: f"{cpu / run.accepted * 1000:.2f}"  # noqa: E731
         print(f"CPU per accepted submission (ms): server {per(run.server_cpu)}, PostgreSQL {per(run.pg_cpu)}, "
               f"Redis {per(run.redis_cpu)}, clients {per(run.client_cpu)}, other {per(run.other_cpu)}")
-    if run.other_cpu / d / cores > DISTURBED:
-        print(f"  (other processes used more than {DISTURBED:.0%} of the CPU: the figures are disturbed)")
+    print(f"taken by the virtual machine's host (steal): {share(run.stolen)} of the {cores} cores")
+    if run.other_cpu / d / cores > DISTURBED or run.stolen / d / cores > DISTURBED:
+        print(f"  (other processes or the host took more than {DISTURBED:.0%} of the CPU: the figures are disturbed)")
     print(f"connections opened by the clients: {run.connects:,}; requests sent again on a connection the server "
           f"had closed: {run.retries}; photo hashes computed during the run: {run.hashed_in_run}")
     log_notes = scan_log(run.server.log)
@@ -712,6 +717,23 @@ def print_run(run: Run, args) -> None:
                   + (f"; worker log: {', '.join(dr['log_notes'])}" if dr["log_notes"] else ""))
 
 
+def print_side_by_side(runs: list[Run]) -> None:
+    """Each configuration's runs (of each tree, with --baseline) in the order they ran, and their mean."""
+    print("\n### Side by side (runs alternated, in the order they ran)\n")
+    print("| configuration | submissions/s, each run | mean | p95 ms, each run | server CPU ms per submission, each run "
+          "| steal, each run |")
+    print("|---|---|---:|---|---|---|")
+    groups = collections.defaultdict(list)
+    for run in runs:
+        groups[run.server.label].append(run)
+    for label, group in groups.items():
+        rates = [r.rate for r in group]
+        print(f"| {label} | {', '.join(f'{x:.1f}' for x in rates)} | {sum(rates) / len(rates):.1f} | "
+              f"{', '.join(ms(r.pct(95)) for r in group)} | "
+              f"{', '.join(f'{r.server_cpu / r.accepted * 1000:.2f}' if r.accepted else '–' for r in group)} | "
+              f"{', '.join(f'{r.stolen / r.duration / os.cpu_count():.0%}' for r in group)} |")
+
+
 # --- main ------------------------------------------------------------------------------------
 
 def _interrupted(signum, frame):
@@ -721,7 +743,7 @@ def _interrupted(signum, frame):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--configs", default="sync:2",
+    parser.add_argument("--configs", default="gthread:2:4",
                         help="gunicorn configurations, comma-separated kind:workers[:threads] (default %(default)s)")
     parser.add_argument("--clients", type=int, default=16, help="client processes (default %(default)s)")
     parser.add_argument("--duration", type=float, default=20, help="seconds recorded (default %(default)s)")
@@ -746,6 +768,11 @@ def main() -> None:
     parser.add_argument("--scale", default="small", help="flask demo-city --scale (default %(default)s)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14", help="REDIS_URL of the job queue")
     parser.add_argument("--wsgi", default="wsgi:app", help="the application for gunicorn (default %(default)s)")
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="also serve the code of DIR (another checkout, e.g. `git worktree add /tmp/base HEAD~1`; "
+                             "it must share this tree's database schema), alternating with this tree's")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every configuration (and tree) this many times, alternating (default %(default)s)")
     parser.add_argument("--keep", action="store_true", help="keep the database and the temporary directory")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--quiet-wait", type=float, default=300,
@@ -798,8 +825,12 @@ def main() -> None:
               "made unique by a JPEG comment", flush=True)
 
         summary = []
-        for spec in args.configs.split(","):
-            server = Server(spec, env, args.log_dir, args.wsgi)
+        trees = [(f"baseline: {git_state(args.baseline)}", args.baseline), (f"this tree: {git_state()}", ROOT)] if args.baseline \
+            else [("", ROOT)]
+        plan = [(spec, code, tree) for _ in range(args.rounds) for spec in args.configs.split(",")
+                for code, tree in trees]
+        for spec, code, tree in plan:
+            server = Server(spec, env, args.log_dir, args.wsgi, tree, code)
             servers.append(server)
             print(f"\nstarting gunicorn ({server.label}) on 127.0.0.1:{server.port} …", flush=True)
             t0 = time.perf_counter()
@@ -828,6 +859,8 @@ def main() -> None:
             print_run(run, args)
             summary.append(run)
 
+        if len(plan) > len(set(plan)) or args.baseline:
+            print_side_by_side(summary)
         print("\n### Targets (issue: on 2 cores, ≥ 200 submissions/s with p95 < 150 ms)\n")
         for run in summary:
             rate_ok, p95_ok = run.rate >= TARGET_RATE, run.pct(95) < TARGET_P95
