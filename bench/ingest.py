@@ -859,7 +859,7 @@ def main() -> None:
             print_run(run, args)
             summary.append(run)
 
-        if len(plan) > len(set(plan)) or args.baseline:
+        if args.rounds > 1 or args.baseline:
             print_side_by_side(summary)
         print("\n### Targets (issue: on 2 cores, ≥ 200 submissions/s with p95 < 150 ms)\n")
         for run in summary:

@@ -1,8 +1,9 @@
 """Rules of field collection: photos stored once by hash, submissions accepted once by the phone's
 UUID, the address pack a phone works from offline, and a collector's own submissions (the inbox).
 
-A submission is written whole or not at all: its row, its photo links, the organisation and binding
-it creates and their audit rows share one transaction.
+A submission is written whole or not at all: its row, its photo links and its audit row share one
+transaction (on PostgreSQL a new one is a single statement). What its approval creates (a room, an
+organisation, a binding) is written by review (app/review/apply.py).
 """
 from __future__ import annotations
 
