@@ -829,7 +829,7 @@ def main() -> None:
             else [("", ROOT)]
         plan = [(spec, code, tree) for _ in range(args.rounds) for spec in args.configs.split(",")
                 for code, tree in trees]
-        for spec, code, tree in plan:
+        for number, (spec, code, tree) in enumerate(plan, 1):
             server = Server(spec, env, args.log_dir, args.wsgi, tree, code)
             servers.append(server)
             print(f"\nstarting gunicorn ({server.label}) on 127.0.0.1:{server.port} …", flush=True)
@@ -847,7 +847,7 @@ def main() -> None:
                   flush=True)
             before = psql("SELECT (SELECT coalesce(max(id), 0) FROM submission) || ' ' || "
                           "(SELECT count(*) FROM photo)", database).split()
-            run = run_load(server, args, buildings, "police", password, quality, f"{stamp}-{spec}")
+            run = run_load(server, args, buildings, "police", password, quality, f"{stamp}-{number}-{spec}")
             server.stop()
             t0 = time.perf_counter()
             check_database(run, database, storage, int(before[0]), int(before[1]))
