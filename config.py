@@ -61,6 +61,9 @@ class Config:
     PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", 8 * 1024 * 1024))
     # The most buildings a phone downloads for offline work (a township's worth, with room to spare).
     PACK_MAX_BUILDINGS = int(os.environ.get("PACK_MAX_BUILDINGS", 30000))
+    # Compressed are only the responses marked so (the address pack, a phone's largest download on a
+    # weak signal); the answers to a phone's uploads are too small to gain from it.
+    COMPRESS_REGISTER = False
     # Review: how long a reviewer's claim on an item lasts; how far from its building a photo's
     # position is flagged for the reviewer.
     REVIEW_CLAIM_MINUTES = int(os.environ.get("REVIEW_CLAIM_MINUTES", 15))

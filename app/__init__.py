@@ -24,7 +24,7 @@ def create_app(config_class: type = Config) -> Flask:
     from app.compare import api as compare_api
     from app.compare import views as compare_views
     from app.errors import register_error_handlers
-    from app.extensions import api, db, migrate
+    from app.extensions import api, compress, db, migrate
     from app.jobs import api as jobs_api
     from app.jobs import views as jobs_views
     from app.jobs.services import bind_app
@@ -65,6 +65,7 @@ def create_app(config_class: type = Config) -> Flask:
     init_auth(app)
     require_json_bodies(app)
     api.init_app(app)
+    compress.init_app(app)
     for module in (accounts_api, places_api, actuals_api, jobs_api, plates_api, collect_api, review_api, tasks_api, reports_api, compare_api):
         api.register_blueprint(module.blp)
     for module in (accounts_views, places_views, jobs_views, plates_views, collect_views, review_views, reports_views,

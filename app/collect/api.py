@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from app.accounts.auth import actor
 from app.api import problems, raw_body
 from app.errors import Problem
+from app.extensions import compress
 
 from . import services
 from .schemas import BindingIn, InboxArgs, PackArgs, ShopIn, SubmissionSchema
@@ -78,6 +79,7 @@ def my_submissions(args):
 @blp.doc(responses={"200": {"description": "离线地址包：门牌、楼栋、单元、二维码令牌、待绑定门店、已绑定单位（行以数组表示）"},
                     "304": {"description": "与手机上的版本相同（If-None-Match）"}})
 @problems(blp, "validation.failed", "pack.too_large")
+@compress.compressed()  # zstd, br or gzip, as the phone accepts: a tenth of the bytes over the air
 def address_pack(args):
     """离线地址包：手机在辖区内离线扫码、选楼栋、采集所需的全部地址数据"""
     body = json.dumps(services.address_pack(actor(), args["area"]), separators=(",", ":"))

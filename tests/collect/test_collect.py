@@ -363,6 +363,34 @@ def test_the_pack_holds_the_jurisdiction_and_the_plate_tokens(app, as_user, plac
     assert again.status_code == 304
 
 
+@pytest.mark.parametrize("accepts, coding", [("gzip, deflate, br, zstd", "zstd"), ("gzip, deflate, br", "br"),
+                                             ("gzip", "gzip"), ("identity", None)])
+def test_the_pack_travels_compressed_as_the_phone_accepts_and_is_not_sent_again_unchanged(
+        as_user, places, photo, accepts, coding):
+    import gzip
+
+    import brotli
+    from backports import zstd
+
+    grid = as_user("grid")
+    plain = grid.get("/api/v1/collect/pack", headers={"Accept-Encoding": "identity"})
+    response = grid.get("/api/v1/collect/pack", headers={"Accept-Encoding": accepts})
+    assert response.status_code == 200 and response.headers.get("Content-Encoding") == coding
+    assert "Accept-Encoding" in response.headers["Vary"]
+    body = response.get_data()
+    unpacked = {"zstd": zstd.decompress, "br": brotli.decompress, "gzip": gzip.decompress, None: bytes}[coding](body)
+    assert unpacked == plain.get_data()
+    if coding:
+        assert len(body) < len(unpacked)
+    etag = response.headers["ETag"]
+    again = grid.get("/api/v1/collect/pack", headers={"Accept-Encoding": accepts, "If-None-Match": etag})
+    assert again.status_code == 304 and not again.get_data()
+    # A new shop at the grid worker's plate changes the pack: sent in full again, under another ETag.
+    assert as_user("police").post("/api/v1/submissions", json=shop_body(places["grid"]["building"], photo)).status_code == 201
+    changed = grid.get("/api/v1/collect/pack", headers={"Accept-Encoding": accepts, "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
 def test_a_pack_too_big_for_a_phone_asks_for_a_smaller_area(app, as_user, places, monkeypatch):
     monkeypatch.setitem(app.config, "PACK_MAX_BUILDINGS", 5)
     admin = as_user("admin")

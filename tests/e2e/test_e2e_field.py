@@ -463,6 +463,32 @@ def test_returned_submissions_come_first_in_the_inbox(app, phone, places, as_use
     expect(police.locator("main")).to_contain_text("条被退回，需要更正")
 
 
+def test_the_address_pack_comes_compressed_and_only_when_it_changed(phone, plate, places, as_user):
+    grid = phone("grid")
+
+    def reopened():
+        with grid.expect_response(lambda r: "/api/v1/collect/pack" in r.url) as pack:
+            grid.reload()
+        expect(grid.locator("#pack-status")).to_contain_text("个门牌")
+        return pack.value
+
+    assert reopened().status == 304  # nothing changed since the phone fetched it
+    police_api = as_user("police")
+    image = io.BytesIO()
+    Image.new("RGB", (40, 30), (9, 8, 7)).save(image, "JPEG")
+    sha = hashlib.sha256(image.getvalue()).hexdigest()
+    police_api.put(f"/api/v1/photos/{sha}", data=image.getvalue(), headers={"Content-Type": "image/jpeg"})
+    shop_name = unique("压缩包新店")
+    body = {"id": str(uuid.uuid4()), "kind": "shop", "building_code": places["grid"]["building"], "floor": 1,
+            "room": "9", "shop_name": shop_name, "business_kind": "retail", "photos": [sha]}
+    assert police_api.post("/api/v1/submissions", json=body).status_code == 201
+    changed = reopened()
+    assert changed.status == 200 and changed.headers["content-encoding"] in ("zstd", "br", "gzip")
+    scan(grid, plate)  # the new shop came with the pack: the grid worker can bind it
+    expect(grid.locator(f"[data-shop='{body['id']}']")).to_be_visible()
+    expect(grid.locator("main")).to_contain_text(shop_name)
+
+
 def review_queue_item(as_user, reviewer: str, client_id: str) -> dict | None:
     """The submission as it stands in the reviewer's queue, or None when it is not there."""
     page = as_user(reviewer).get("/api/v1/review/queue?collector=police&sort=newest&limit=200")
