@@ -39,7 +39,7 @@ from app.review import chains as review_chains
 from app.rules import insert_or_ignore, require, visible
 from app.standards import credit_code
 
-from .models import BUSINESS_KINDS, Photo, Submission, SubmissionPhoto
+from .models import BUSINESS_KINDS, SUBMISSION_STATUSES, Photo, Submission, SubmissionPhoto
 from .schemas import load_submission
 from .storage import photo_store
 
@@ -482,16 +482,18 @@ def address_pack(actor, area_code: str | None = None) -> dict:
 
 
 def _pending_shops(scope) -> list[dict]:
-    """Shops collected but not yet bound to an organisation, per door plate."""
+    """Shops collected but not yet bound to an organisation, per door plate. Read as columns, not
+    submissions: a jurisdiction may have thousands, and every opening of the app builds the pack."""
     bound = select(Submission.shop_id).where(Submission.kind == "binding", Submission.shop_id.is_not(None))
     rows = db.session.execute(
-        select(Submission, DoorPlate.object_code).join(DoorPlate, Submission.door_plate_id == DoorPlate.id)
+        select(Submission.client_id, DoorPlate.object_code, Submission.data, Submission.address_text,
+               Submission.status).join(DoorPlate, Submission.door_plate_id == DoorPlate.id)
         .where(Submission.kind == "shop", Submission.status.in_(PENDING), scope.clause(Submission),
                Submission.id.not_in(bound)).order_by(Submission.id)).all()
-    return [{"id": s.client_id, "door_plate": plate_code, "name": s.data["shop_name"],
-             "business_kind": s.data["business_kind_label"], "address_text": s.address_text,
-             "room_code": s.data.get("room_code"), "status": s.status, "status_label": s.status_label}
-            for s, plate_code in rows]
+    return [{"id": client_id, "door_plate": plate_code, "name": data["shop_name"],
+             "business_kind": data["business_kind_label"], "address_text": text,
+             "room_code": data.get("room_code"), "status": status, "status_label": SUBMISSION_STATUSES[status]}
+            for client_id, plate_code, data, text, status in rows]
 
 
 def _bound_organisations(scope) -> list[list]:

@@ -366,10 +366,11 @@ def test_the_pack_holds_the_jurisdiction_and_the_plate_tokens(app, as_user, plac
 @pytest.mark.parametrize("accepts, coding", [("gzip, deflate, br, zstd", "zstd"), ("gzip, deflate, br", "br"),
                                              ("gzip", "gzip"), ("identity", None)])
 def test_the_pack_travels_compressed_as_the_phone_accepts_and_is_not_sent_again_unchanged(
-        as_user, places, photo, accepts, coding):
+        as_user, places, photo, accepts, coding, monkeypatch):
     import gzip
 
     import brotli
+    import flask_compress.flask_compress
     from backports import zstd
 
     grid = as_user("grid")
@@ -383,12 +384,18 @@ def test_the_pack_travels_compressed_as_the_phone_accepts_and_is_not_sent_again_
     if coding:
         assert len(body) < len(unpacked)
     etag = response.headers["ETag"]
+    compressed = []
+    compress_data = flask_compress.flask_compress._compress_data
+    monkeypatch.setattr(flask_compress.flask_compress, "_compress_data",
+                        lambda *args: compressed.append(args[2]) or compress_data(*args))
     again = grid.get("/api/v1/collect/pack", headers={"Accept-Encoding": accepts, "If-None-Match": etag})
-    assert again.status_code == 304 and not again.get_data()
+    assert again.status_code == 304 and not again.get_data() and again.headers["ETag"] == etag
+    assert compressed == []  # unchanged: answered before compressing it
     # A new shop at the grid worker's plate changes the pack: sent in full again, under another ETag.
     assert as_user("police").post("/api/v1/submissions", json=shop_body(places["grid"]["building"], photo)).status_code == 201
     changed = grid.get("/api/v1/collect/pack", headers={"Accept-Encoding": accepts, "If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert compressed == ([coding] if coding else [])
 
 
 def test_a_pack_too_big_for_a_phone_asks_for_a_smaller_area(app, as_user, places, monkeypatch):
