@@ -79,14 +79,15 @@ def my_submissions(args):
 @blp.doc(responses={"200": {"description": "离线地址包：门牌、楼栋、单元、二维码令牌、待绑定门店、已绑定单位（行以数组表示）"},
                     "304": {"description": "与手机上的版本相同（If-None-Match）"}})
 @problems(blp, "validation.failed", "pack.too_large")
-@compress.compressed()  # zstd, br or gzip, as the phone accepts: a tenth of the bytes over the air
+@compress.compressed()  # zstd, br or gzip, as the phone accepts: a township's pack is a sixth of its JSON
 def address_pack(args):
     """离线地址包：手机在辖区内离线扫码、选楼栋、采集所需的全部地址数据"""
     body = json.dumps(services.address_pack(actor(), args["area"]), separators=(",", ":"))
     etag = hashlib.sha256(body.encode()).hexdigest()[:32]
     # The phone holds this pack in whichever coding it came in (compressed, its ETag ends ":zstd" or
-    # the like): unchanged, it is answered 304 here, not compressed first for nothing.
-    held = [tag for tag in request.if_none_match.as_set() if tag.partition(":")[0] == etag]
+    # the like; a proxy may have weakened it): unchanged, it is answered 304 here, not compressed first
+    # for nothing.
+    held = [tag for tag in request.if_none_match.as_set(include_weak=True) if tag.partition(":")[0] == etag]
     if held:
         response = Response(status=304)
         response.set_etag(held[0])
