@@ -88,19 +88,20 @@ async function startWorker() {
     });
   });
   navigator.serviceWorker.addEventListener('controllerchange', () => { if (updating) location.reload(); });
-  app.version = await askVersion();
-  const shown = document.getElementById('version');
-  if (shown) shown.textContent = `版本 ${app.version ?? '—'}`;
+  await showVersion();
 }
 
-async function askVersion() {
+// The worker's version on the home screen, whenever it answers: a worker just woken may take more
+// than a second, and nothing waits for it.
+async function showVersion() {
   const worker = (await navigator.serviceWorker.ready).active;
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = (e) => resolve(e.data);
-    worker.postMessage('version', [channel.port2]);
-    setTimeout(() => resolve(null), 1000);
-  });
+  const channel = new MessageChannel();
+  channel.port1.onmessage = (e) => {
+    app.version = e.data;
+    const shown = document.getElementById('version');
+    if (shown) shown.textContent = `版本 ${app.version}`;
+  };
+  worker.postMessage('version', [channel.port2]);
 }
 
 async function boot() {

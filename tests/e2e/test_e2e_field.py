@@ -394,6 +394,25 @@ def test_the_app_is_installable_and_opens_from_a_plates_public_page(playwright_i
         context.close()
 
 
+def test_the_version_shows_when_the_worker_answers_late(camera_browser, server, _signed_in_states):
+    context = camera_browser.new_context(base_url=server.url, storage_state=_signed_in_states("police"), **PHONE)
+    # A worker just woken answers late: every message on a channel arrives 1.5 s after it was sent.
+    context.add_init_script("""
+        const own = Object.getOwnPropertyDescriptor(MessagePort.prototype, 'onmessage');
+        Object.defineProperty(MessagePort.prototype, 'onmessage', {
+          get() { return own.get.call(this); },
+          set(handler) { own.set.call(this, (e) => setTimeout(() => handler(e), 1500)); },
+        });""")
+    try:
+        page = context.new_page()
+        page.goto("/app/")
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.reload()  # opened again, under its worker
+        expect(page.locator("#version")).to_have_text(re.compile(r"^版本 [0-9a-f]{12}$"), timeout=10_000)
+    finally:
+        context.close()
+
+
 def test_poor_gps_falls_back_to_the_plates_buildings_and_search(camera_browser, server, plate, _signed_in_states,
                                                                 storefront):
     context = camera_browser.new_context(
