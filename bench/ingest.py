@@ -375,7 +375,9 @@ class Server(benchutil.Server):
                 + (f", app {self.wsgi}" if self.wsgi != "wsgi:app" else "") + (f", {self.code}" if self.code else ""))
 
     def start(self) -> None:
-        argv = [str(VENV_BIN / "gunicorn"), self.wsgi, "--chdir", str(self.tree), "--bind", f"127.0.0.1:{self.port}", "--workers",
+        own = self.tree / ".venv/bin/gunicorn"  # a checkout with its own venv runs on its own Python
+        gunicorn = own if own.exists() else VENV_BIN / "gunicorn"
+        argv = [str(gunicorn), self.wsgi, "--chdir", str(self.tree), "--bind", f"127.0.0.1:{self.port}", "--workers",
                 str(self.workers), "--worker-class", self.kind, "--error-logfile", str(self.log), "--log-level", "info"]
         if self.kind == "gthread":
             argv += ["--threads", str(self.threads)]
@@ -770,7 +772,8 @@ def main() -> None:
     parser.add_argument("--wsgi", default="wsgi:app", help="the application for gunicorn (default %(default)s)")
     parser.add_argument("--baseline", type=Path, metavar="DIR",
                         help="also serve the code of DIR (another checkout, e.g. `git worktree add /tmp/base HEAD~1`; "
-                             "it must share this tree's database schema), alternating with this tree's")
+                             "it must share this tree's database schema), alternating with this tree's; a checkout "
+                             "with a .venv of its own is served by that venv's gunicorn (to compare Pythons)")
     parser.add_argument("--rounds", type=int, default=1,
                         help="run every configuration (and tree) this many times, alternating (default %(default)s)")
     parser.add_argument("--keep", action="store_true", help="keep the database and the temporary directory")
