@@ -23,16 +23,22 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 DISTURBED = 0.10  # a test during which other processes used more of the CPU than this is repeated
 
 
+def _cpu_seconds_so_far() -> list[float]:
+    """/proc/stat's first line in seconds: user, nice, system, idle, iowait, irq, softirq, steal."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    return [int(v) / ticks for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+
+
 def machine_busy() -> float:
-    """CPU seconds all processes have used so far, all cores together (/proc/stat)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return (sum(values) - values[3] - values[4] - values[7]) / os.sysconf("SC_CLK_TCK")  # less idle, iowait, steal
+    """CPU seconds all processes have used so far, all cores together."""
+    values = _cpu_seconds_so_far()
+    return sum(values) - values[3] - values[4] - values[7]  # less idle, iowait, steal
 
 
 def machine_stolen() -> float:
     """CPU seconds so far that the virtual machine's host gave to others while this one wanted them
-    (/proc/stat's steal): on a shared host the same code runs slower, and its CPU time grows."""
-    return int(Path("/proc/stat").read_text().split("\n", 1)[0].split()[8]) / os.sysconf("SC_CLK_TCK")
+    (steal): on a shared host the same code runs slower, and its CPU time grows."""
+    return _cpu_seconds_so_far()[7]
 
 
 def git_state(tree: Path = ROOT) -> str:
