@@ -2,9 +2,19 @@
 # Create .venv with Python 3.11 and install the pinned requirements (add "dev" for the test tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python=${PYTHON:-$(command -v python3.11 || command -v python3)}
-"$python" -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Yibiao needs Python 3.11 or newer"'
-[ -x .venv/bin/python ] || "$python" -m venv .venv
+# Debian's own /usr/bin/python3.11 is built with profile-guided and link-time optimisation and not
+# against a shared libpython: the server spends 12-20 % less CPU on it than on pyenv's build
+# (docs/performance.md, sessions 10 and 11). Its venv module is the python3.11-venv package.
+if [ ! -x .venv/bin/python ]; then
+  python=${PYTHON:-}
+  if [ -z "$python" ] && [ -x /usr/bin/python3.11 ] && command -v apt-get >/dev/null; then
+    scripts/system-packages.sh python3.11-venv
+    python=/usr/bin/python3.11
+  fi
+  python=${python:-$(command -v python3.11 || command -v python3)}
+  "$python" -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Yibiao needs Python 3.11 or newer"'
+  "$python" -m venv .venv
+fi
 wanted=requirements.txt
 [ "${1:-}" = dev ] && wanted=requirements-dev.txt
 stamp=".venv/.installed-$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)-${1:-run}"
