@@ -25,8 +25,7 @@ DISTURBED = 0.10  # a test during which other processes used more of the CPU tha
 
 def _cpu_seconds_so_far() -> list[float]:
     """/proc/stat's first line in seconds: user, nice, system, idle, iowait, irq, softirq, steal."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    return [int(v) / ticks for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return [int(v) / CLK_TCK for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
 
 
 def machine_busy() -> float:
