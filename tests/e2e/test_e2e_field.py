@@ -340,8 +340,10 @@ def test_an_app_update_while_items_wait_keeps_the_queue(app, phone, plate, store
         police.goto("/app/")
         police.reload()
         police.click("#update")
-        police.wait_for_function(f"document.getElementById('version')?.textContent.trim() !== {old_version!r}"
-                                 " && !document.getElementById('version')?.textContent.includes('—')")
+        # The reloaded page's home screen with the new version: until it shows, the old page's reload
+        # may still be on its way (a move to the outbox now would be undone by it).
+        police.wait_for_function("(shown) => /^版本 [0-9a-f]{12}$/.test(shown = document.getElementById('version')"
+                                 f"?.textContent.trim()) && shown !== {old_version!r}")
         police.goto("/app/#/outbox")
         expect(police.locator(f"#outbox [data-id='{client_id}'] .chip")).not_to_have_text("已上传")
         police.unroute("**/api/v1/submissions")
