@@ -18,15 +18,19 @@ import { h } from './ui.js';
 
 const SCREENS = { '': home, scan, site, collect, bind, outbox: queue, inbox, item, correct, task };
 let leave = null;
+let asked = 0;
 
 async function render() {
   const [path, query] = location.hash.replace(/^#\/?/, '').split('?');
   const [name, ...args] = path.split('/');
   const screen = SCREENS[name] ?? home;
+  const mine = ++asked;
   if (leave) leave();
   leave = null;
   for (const tab of document.querySelectorAll('.tabs a')) tab.classList.toggle('active', tab.dataset.tab === name);
-  leave = (await screen.render(args.map(decodeURIComponent), new URLSearchParams(query))) || null;
+  const stop = (await screen.render(args.map(decodeURIComponent), new URLSearchParams(query))) || null;
+  if (mine === asked) leave = stop;
+  else stop?.(); // another screen was asked for while this one opened: it lets go at once (a camera, a listener)
 }
 
 async function refreshSession() {

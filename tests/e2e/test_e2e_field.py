@@ -461,19 +461,25 @@ def test_a_business_bound_elsewhere_is_moved_only_after_confirming(app, phone, p
     assert organisation(app, code)["bindings"] == [(False, False), (True, True)]
 
 
-def test_returned_submissions_come_first_in_the_inbox(app, phone, places, as_user):
+def shops_submitted(as_user, places, names: list[str]) -> list[str]:
+    """Shops the demo police officer submitted through the API (one small photo for all); their ids."""
     police_api = as_user("police")
     image = io.BytesIO()
     Image.new("RGB", (40, 30), (1, 2, 3)).save(image, "JPEG")
     data = image.getvalue()
     sha = hashlib.sha256(data).hexdigest()
     police_api.put(f"/api/v1/photos/{sha}", data=data, headers={"Content-Type": "image/jpeg"})
-    names = [unique("退回测试店"), unique("正常店")]
     ids = []
     for name in names:
         body = {"id": str(uuid.uuid4()), "kind": "shop", "building_code": places["grid"]["building"], "floor": 1,
                 "room": "8", "shop_name": name, "business_kind": "retail", "photos": [sha]}
         ids.append(police_api.post("/api/v1/submissions", json=body).json["id"])
+    return ids
+
+
+def test_returned_submissions_come_first_in_the_inbox(app, phone, places, as_user):
+    names = [unique("退回测试店"), unique("正常店")]
+    ids = shops_submitted(as_user, places, names)
     returned = as_user("street").post(f"/api/v1/review/items/{ids[0]}/return", json={"reason": "照片看不清招牌"})
     assert returned.status_code == 200, returned.json
     police = phone("police")
@@ -482,6 +488,44 @@ def test_returned_submissions_come_first_in_the_inbox(app, phone, places, as_use
     expect(police.locator("#inbox li").first.locator(".chip")).to_have_text("已退回，待更正")
     expect(police.locator("#inbox li").first.locator(".reason")).to_have_text("退回理由：照片看不清招牌")
     expect(police.locator("main")).to_contain_text("条被退回，需要更正")
+
+
+def test_a_slow_inbox_shows_what_the_phone_kept_and_never_covers_the_next_screen(phone, places, as_user, screenshot):
+    """One bar of signal: the server's list takes a while. The inbox shows what the phone kept at
+    once, and when the answer comes after the officer has moved on, it stays out of sight."""
+    [kept, later] = [unique("留存店"), unique("新提交店")]
+    shops_submitted(as_user, places, [kept])
+    police = phone("police")
+    police.goto("/app/#/inbox")
+    expect(police.locator("#inbox")).to_contain_text(kept)
+    shops_submitted(as_user, places, [later])
+    held = []
+    police.route("**/api/v1/submissions?limit=*", lambda route: held.append(route))  # answered only when the test says so
+    police.goto("/app/#/")
+    police.goto("/app/#/inbox")
+    expect(police.locator("main")).to_contain_text("正在从服务器更新")
+    expect(police.locator("#inbox")).to_contain_text(kept)
+    screenshot(police, "inbox-kept-while-loading-phone", full_page=False)
+    police.click(".tabs a[data-tab='outbox']")
+    expect(police.locator("main h1").first).to_have_text("待上传")
+    assert len(held) == 1
+    with police.expect_response("**/api/v1/submissions?limit=*"):
+        held[0].continue_()
+    police.wait_for_timeout(500)  # the inbox would draw within a few milliseconds of its answer
+    expect(police.locator("main h1").first).to_have_text("待上传")
+    expect(police.locator("#inbox")).to_have_count(0)
+    police.goto("/app/#/inbox")
+    expect(police.locator("#inbox")).to_contain_text(later)  # the late answer was kept on the phone
+    assert len(held) == 2
+    held[1].continue_()
+    expect(police.locator("main")).not_to_contain_text("正在从服务器更新")
+    police.context.set_offline(True)
+    police.goto("/app/#/")
+    police.goto("/app/#/inbox")
+    expect(police.locator("#inbox-note")).to_have_text("离线：显示上次联网时的内容")
+    expect(police.locator("#inbox")).to_contain_text(later)
+    police.context.set_offline(False)
+    assert not police.errors
 
 
 def test_the_address_pack_comes_compressed_and_only_when_it_changed(phone, plate, places, as_user):

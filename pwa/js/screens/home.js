@@ -35,7 +35,7 @@ export async function render() {
         e.target.disabled = true;
         e.target.textContent = '正在更新…';
         await refreshPack();
-        render();
+        if (e.target.isConnected) render(); // not if the user has moved on meanwhile
       } }, '更新地址包')),
     h('p', { class: 'version', id: 'version' }, `版本 ${app.version ?? '—'}`),
   );

@@ -14,7 +14,9 @@ const ORDER = { returned: 0, rejected: 1, submitted: 2, in_review: 3, approved: 
 
 export async function render() {
   let list = (await store.getMeta('inbox')) ?? null;
-  let note = '';
+  let loading = navigator.onLine;
+  let note = !loading && list ? '离线：显示上次联网时的内容' : '';
+  let gone = false;
   const load = async () => {
     try {
       const [items, tasks] = await Promise.all([api.mySubmissions(), api.myTasks()]);
@@ -38,19 +40,23 @@ export async function render() {
     const fix = (s) => (corrections.get(s.id)?.body.revision === s.version ? corrections.get(s.id) : null);
     const returned = items.filter((s) => toCorrect(s, fix(s))).length;
     const open = list?.tasks ?? [];
+    if (gone) return; // the user has moved on while this was read: the answer is kept, not shown
+    const empty = list ? '还没有提交' : !loading && '离线，且尚未联网获取过';
     show(
+      (loading || note) && h('p', { class: 'muted', id: 'inbox-note' }, loading ? '正在从服务器更新…' : note),
       open.length > 0 && h('h1', {}, `核查任务（${open.length}）`),
       open.length > 0 && h('ul', { class: 'list', id: 'tasks' }, open.map((t) => taskRow(t, tasks.answerOf(t.id, answers)))),
       h('h1', {}, '我的提交'),
-      note && h('p', { class: 'muted' }, note),
       returned > 0 && h('p', { class: 'error' }, `${returned} 条被退回，需要更正`),
       items.length ? h('ul', { class: 'list', id: 'inbox' }, items.map((s) => row(s, fix(s))))
-        : h('p', { class: 'muted' }, list ? '还没有提交' : '离线，且尚未联网获取过'),
+        : empty && h('p', { class: 'muted' }, empty),
     );
   };
-  await load();
+  // What the phone kept, at once; the server's list when it answers (with one bar of signal, a while).
   await draw();
-  return store.onChange(draw);
+  if (loading) load().then(() => { loading = false; return draw(); });
+  const stop = store.onChange(draw);
+  return () => { gone = true; stop(); };
 }
 
 function taskRow(t, answer) {
