@@ -415,6 +415,31 @@ def test_the_version_shows_when_the_worker_answers_late(camera_browser, server, 
         context.close()
 
 
+def test_leaving_the_scan_screen_while_the_camera_starts_releases_the_camera(phone):
+    """The officer taps 扫码 and, before answering the camera prompt, goes to 待上传: the camera must
+    not stay on behind the next screen."""
+    police = phone("police")
+    police.add_init_script("""(() => {
+      const ask = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      window.cameraStreams = [];
+      navigator.mediaDevices.getUserMedia = async (constraints) => {
+        await new Promise((answered) => setTimeout(answered, 1000)); // the permission prompt, still open
+        const stream = await ask(constraints);
+        window.cameraStreams.push(stream);
+        return stream;
+      };
+    })()""")
+    open_app(police)
+    police.click("#start-scan")
+    expect(police.locator("#manual")).to_be_visible()
+    police.click(".tabs a[data-tab='outbox']")
+    expect(police.locator("main h1").first).to_have_text("待上传")
+    police.wait_for_function("window.cameraStreams.length === 1")
+    police.wait_for_function("window.cameraStreams[0].getTracks().every((track) => track.readyState === 'ended')")
+    expect(police.locator("main h1").first).to_have_text("待上传")
+    assert not police.errors
+
+
 def test_poor_gps_falls_back_to_the_plates_buildings_and_search(camera_browser, server, plate, _signed_in_states,
                                                                 storefront):
     context = camera_browser.new_context(
