@@ -527,7 +527,8 @@ def test_a_slow_inbox_shows_what_the_phone_kept_and_never_covers_the_next_screen
     held = []
     police.route("**/api/v1/submissions?limit=*", lambda route: held.append(route))  # answered only when the test says so
     police.goto("/app/#/")
-    police.goto("/app/#/inbox")
+    with police.expect_request("**/api/v1/submissions?limit=*"):
+        police.goto("/app/#/inbox")
     expect(police.locator("main")).to_contain_text("正在从服务器更新")
     expect(police.locator("#inbox")).to_contain_text(kept)
     screenshot(police, "inbox-kept-while-loading-phone", full_page=False)
@@ -539,8 +540,13 @@ def test_a_slow_inbox_shows_what_the_phone_kept_and_never_covers_the_next_screen
     police.wait_for_timeout(500)  # the inbox would draw within a few milliseconds of its answer
     expect(police.locator("main h1").first).to_have_text("待上传")
     expect(police.locator("#inbox")).to_have_count(0)
-    police.goto("/app/#/inbox")
+    with police.expect_request("**/api/v1/submissions?limit=*"):
+        police.goto("/app/#/inbox")
     expect(police.locator("#inbox")).to_contain_text(later)  # the late answer was kept on the phone
+    for _ in range(50):  # the request is out; its route handler runs while Playwright waits
+        if len(held) == 2:
+            break
+        police.wait_for_timeout(20)
     assert len(held) == 2
     held[1].continue_()
     expect(police.locator("main")).not_to_contain_text("正在从服务器更新")
