@@ -524,8 +524,16 @@ def test_a_slow_inbox_shows_what_the_phone_kept_and_never_covers_the_next_screen
     police.goto("/app/#/inbox")
     expect(police.locator("#inbox")).to_contain_text(kept)
     shops_submitted(as_user, places, [later])
-    held = []
-    police.route("**/api/v1/submissions?limit=*", lambda route: held.append(route))  # answered only when the test says so
+    held = []  # requests for the list, answered only when the test says so
+
+    def wait_held(n: int) -> None:  # a held request's route handler runs while Playwright waits
+        for _ in range(50):
+            if len(held) == n:
+                break
+            police.wait_for_timeout(20)
+        assert len(held) == n
+
+    police.route("**/api/v1/submissions?limit=*", lambda route: held.append(route))
     police.goto("/app/#/")
     with police.expect_request("**/api/v1/submissions?limit=*"):
         police.goto("/app/#/inbox")
@@ -534,7 +542,7 @@ def test_a_slow_inbox_shows_what_the_phone_kept_and_never_covers_the_next_screen
     screenshot(police, "inbox-kept-while-loading-phone", full_page=False)
     police.click(".tabs a[data-tab='outbox']")
     expect(police.locator("main h1").first).to_have_text("待上传")
-    assert len(held) == 1
+    wait_held(1)
     with police.expect_response("**/api/v1/submissions?limit=*"):
         held[0].continue_()
     police.wait_for_timeout(500)  # the inbox would draw within a few milliseconds of its answer
@@ -543,11 +551,7 @@ def test_a_slow_inbox_shows_what_the_phone_kept_and_never_covers_the_next_screen
     with police.expect_request("**/api/v1/submissions?limit=*"):
         police.goto("/app/#/inbox")
     expect(police.locator("#inbox")).to_contain_text(later)  # the late answer was kept on the phone
-    for _ in range(50):  # the request is out; its route handler runs while Playwright waits
-        if len(held) == 2:
-            break
-        police.wait_for_timeout(20)
-    assert len(held) == 2
+    wait_held(2)
     held[1].continue_()
     expect(police.locator("main")).not_to_contain_text("正在从服务器更新")
     police.context.set_offline(True)
