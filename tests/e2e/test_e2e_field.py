@@ -440,6 +440,31 @@ def test_leaving_the_scan_screen_while_the_camera_starts_releases_the_camera(pho
     assert not police.errors
 
 
+def test_a_late_gps_fix_is_kept_but_never_covers_the_next_screen(phone, plate, storefront):
+    """The position comes while the officer is on another screen: the draft keeps it, the screen
+    they went to stays."""
+    police = phone("police")
+    police.add_init_script("""(() => {
+      const ask = navigator.geolocation.getCurrentPosition.bind(navigator.geolocation);
+      navigator.geolocation.getCurrentPosition = (found, failed, options) => {
+        window.releasePosition = () => ask(found, failed, options); // the fix, when the test says so
+      };
+    })()""")
+    open_app(police)
+    scan(police, plate)
+    photograph(police, storefront)
+    police.click("#next")
+    expect(police.locator("#position")).to_contain_text("正在定位")
+    police.click(".tabs a[data-tab='outbox']")
+    expect(police.locator("main h1").first).to_have_text("待上传")
+    police.evaluate("window.releasePosition()")
+    police.wait_for_timeout(500)  # the building step would draw within a few milliseconds of the fix
+    expect(police.locator("main h1").first).to_have_text("待上传")
+    police.goto("/app/#/collect")
+    expect(police.locator("#position")).to_contain_text("已定位")
+    assert not police.errors
+
+
 def test_poor_gps_falls_back_to_the_plates_buildings_and_search(camera_browser, server, plate, _signed_in_states,
                                                                 storefront):
     context = camera_browser.new_context(

@@ -38,7 +38,13 @@ async function save(draft, changes = {}) {
 
 async function next(draft, step) {
   await save(draft, { step });
-  render();
+  redraw();
+}
+
+// The step shown again, unless the user has gone to another screen meanwhile (a fix from the GPS or
+// a photo being shrunk can take seconds): the draft keeps what came, the other screen stays.
+function redraw() {
+  if (location.hash.startsWith('#/collect')) render();
 }
 
 function locateInto(draft) {
@@ -48,7 +54,7 @@ function locateInto(draft) {
       draft.position = position.error ? null : position;
       draft.positionError = position.error ?? null;
       await store.saveDraft({ ...fresh, position: draft.position, positionError: draft.positionError });
-      if (fresh.step === 'building') render();
+      if (fresh.step === 'building') redraw();
     }
   });
 }
@@ -76,7 +82,7 @@ async function photoStep(draft, plate) {
   const status = h('p', { class: 'muted', 'aria-live': 'polite' });
   const input = cameraInput('photo-input', status, async (sha) => {
     await save(draft, { photos: [...new Set([...draft.photos, sha])].slice(0, MAX_PHOTOS) });
-    render();
+    redraw();
   });
   const more = draft.photos.length > 0;
   show(...header(draft, plate, '拍门头照'),
