@@ -14,21 +14,20 @@ import * as site from './screens/site.js';
 import * as task from './screens/task.js';
 import { app, refreshPack } from './state.js';
 import * as store from './store.js';
-import { h } from './ui.js';
+import { h, route } from './ui.js';
 
 const SCREENS = { '': home, scan, site, collect, bind, outbox: queue, inbox, item, correct, task };
 let leave = null;
 let asked = 0;
 
 async function render() {
-  const [path, query] = location.hash.replace(/^#\/?/, '').split('?');
-  const [name, ...args] = path.split('/');
+  const { name, args, query } = route();
   const screen = SCREENS[name] ?? home;
   const mine = ++asked;
   if (leave) leave();
   leave = null;
   for (const tab of document.querySelectorAll('.tabs a')) tab.classList.toggle('active', tab.dataset.tab === name);
-  const stop = (await screen.render(args.map(decodeURIComponent), new URLSearchParams(query))) || null;
+  const stop = (await screen.render(args, query)) || null;
   if (mine === asked) leave = stop;
   else stop?.(); // another screen was asked for while this one opened: it lets go at once (a camera, a listener)
 }

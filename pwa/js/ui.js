@@ -23,6 +23,13 @@ export function show(...children) {
 
 export function go(hash) { location.hash = hash; }
 
+// The screen the address asks for: '#/site/4206…?token=…' is { name: 'site', args: ['4206…'], query }.
+export function route() {
+  const [path, query] = location.hash.replace(/^#\/?/, '').split('?');
+  const [name, ...args] = path.split('/');
+  return { name, args: args.map(decodeURIComponent), query: new URLSearchParams(query) };
+}
+
 // A labelled input with a place for its error message; `check(value)` returns the message or null.
 export function field(label, input, check) {
   const error = h('p', { class: 'error', 'aria-live': 'polite', id: `${input.name}-error` });

@@ -9,7 +9,7 @@ import { distanceM, formatDistance, locate, POOR_ACCURACY_M } from '../geo.js';
 import { cameraInput } from '../photo.js';
 import * as store from '../store.js';
 import * as tasks from '../tasks.js';
-import { go, h, show, validateAll } from '../ui.js';
+import { go, h, route, show, validateAll } from '../ui.js';
 
 const STEPS = ['photo', 'building', 'address', 'confirm'];
 const MAX_PHOTOS = 5;
@@ -44,7 +44,7 @@ async function next(draft, step) {
 // The step shown again, unless the user has gone to another screen meanwhile (a fix from the GPS or
 // a photo being shrunk can take seconds): the draft keeps what came, the other screen stays.
 function redraw() {
-  if (location.hash.startsWith('#/collect')) render();
+  if (route().name === 'collect') render();
 }
 
 function locateInto(draft) {

@@ -10,12 +10,13 @@ import * as store from '../store.js';
 import * as tasks from '../tasks.js';
 import { go, h, show } from '../ui.js';
 
+const KEPT = '离线：显示上次联网时的内容';
 const ORDER = { returned: 0, rejected: 1, submitted: 2, in_review: 3, approved: 4 };
 
 export async function render() {
   let list = (await store.getMeta('inbox')) ?? null;
   let loading = navigator.onLine;
-  let note = !loading && list ? '离线：显示上次联网时的内容' : '';
+  let note = !loading && list ? KEPT : '';
   let gone = false;
   const load = async () => {
     try {
@@ -25,7 +26,7 @@ export async function render() {
       note = '';
     } catch (e) {
       if (!e.offline) note = e.message;
-      else if (list) note = '离线：显示上次联网时的内容';
+      else if (list) note = KEPT;
     }
   };
   let sent = null;
