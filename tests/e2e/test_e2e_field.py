@@ -440,6 +440,44 @@ def test_leaving_the_scan_screen_while_the_camera_starts_releases_the_camera(pho
     assert not police.errors
 
 
+def test_a_plate_printed_after_the_pack_is_looked_up_online_and_never_covers_the_next_screen(phone, plate):
+    """The officer scans a plate the phone's pack does not know yet (printed since it was fetched):
+    the server looks it up. When the answer comes after they moved on, the screen they went to
+    stays; when they wait, they land on the plate's address."""
+    police = phone("police")
+    police.evaluate("""() => new Promise((done, failed) => {  // the pack as fetched before the plate was printed
+      const opened = indexedDB.open('yibiao-field');
+      opened.onerror = failed;
+      opened.onsuccess = () => {
+        const meta = opened.result.transaction('meta', 'readwrite').objectStore('meta');
+        const read = meta.get('pack');
+        read.onsuccess = () => {
+          const pack = read.result;
+          pack.data.plates = pack.data.plates.filter(([token, code]) => code !== '%s');
+          meta.put(pack, 'pack').onsuccess = done;
+        };
+      };
+    })""" % plate["code"])
+    with police.expect_response("**/api/v1/collect/pack") as reopened:
+        police.reload()
+    assert reopened.value.status == 304  # the phone keeps the pack it has, without the new plate
+    held = []  # look-ups of the plate, answered only when the test says so
+    police.route("**/api/v1/plates/*", lambda route: held.append(route))
+    police.click("#start-scan")
+    expect(police.locator("#scan-message")).to_have_text("已识别，正在查找地址…")
+    police.click(".tabs a[data-tab='outbox']")
+    expect(police.locator("main h1").first).to_have_text("待上传")
+    with police.expect_response("**/api/v1/plates/*"):
+        held[0].continue_()
+    police.wait_for_timeout(500)  # the site would be shown within a few milliseconds of the answer
+    expect(police.locator("main h1").first).to_have_text("待上传")
+    police.unroute("**/api/v1/plates/*")
+    police.goto("/app/#/")
+    with police.expect_response("**/api/v1/plates/*"):
+        scan(police, plate)
+    assert not police.errors
+
+
 def test_a_late_gps_fix_is_kept_but_never_covers_the_next_screen(phone, plate, storefront):
     """The position comes while the officer is on another screen: the draft keeps it, the screen
     they went to stays."""

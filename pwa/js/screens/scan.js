@@ -19,6 +19,7 @@ export async function render(args, query) {
   const found = async (text) => {
     message.textContent = '已识别，正在查找地址…';
     const code = await resolve(text.trim());
+    if (!message.isConnected) return; // the officer went elsewhere while the server looked the plate up
     if (code) {
       scanner?.stop();
       go(`#/site/${code}?token=${tokenOf(text) ?? ''}${task}`);
