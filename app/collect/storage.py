@@ -29,7 +29,7 @@ class PhotoStore:
         try:
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         except FileNotFoundError:  # the first photo in its folder (checking every time costs a syscall)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _made(target.parent)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         try:
             with os.fdopen(fd, "wb") as f:
@@ -40,14 +40,32 @@ class PhotoStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        directory = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)  # the rename itself
-        finally:
-            os.close(directory)
+        _synced(target.parent)  # the rename itself
 
     def read(self, sha256: str, variant: str = "original") -> bytes:
         return self.path(sha256, variant).read_bytes()
+
+
+def _made(folder: Path) -> None:
+    """Make `folder` and the folders above it that are missing, each new name made durable in the
+    folder that holds it: a file's own fsync does not keep its folder's entry through a power cut."""
+    if folder.is_dir():
+        return
+    _made(folder.parent)
+    try:
+        folder.mkdir()
+    except FileExistsError:
+        pass  # made by another upload this moment, which may not have synced its entry yet
+    _synced(folder.parent)
+
+
+def _synced(folder: Path) -> None:
+    """The names in `folder` (new files, renames, new folders) written through to the disk."""
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def photo_store() -> PhotoStore:

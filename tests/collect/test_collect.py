@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import threading
 import uuid
 
@@ -66,6 +67,35 @@ def test_a_photo_is_stored_once_by_its_hash(app, as_user):
     shown = police.get(f"/api/v1/photos/{sha}")  # its background job has not run here: made on demand
     assert shown.status_code == 200 and shown.mimetype == "image/jpeg" and shown.data[:3] == b"\xff\xd8\xff"
     assert not Image.open(io.BytesIO(shown.data)).getexif()
+
+
+def test_a_stored_photo_and_every_folder_made_for_it_reach_the_disk(tmp_path, monkeypatch):
+    """Nothing lost in a power cut: the file, its name, and the name of each folder made for it are
+    synced before the photo's row is written."""
+    from app.collect import storage
+
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(storage.os, "fsync", lambda fd: (synced.append(os.readlink(f"/proc/self/fd/{fd}")),
+                                                         real_fsync(fd))[1])
+    root = tmp_path / "photos"
+    store = storage.PhotoStore(root)
+    first, second, third = "ab" + "1" * 62, "ab2" + "1" * 61, "ab11" + "3" * 60  # ab/11, ab/21, ab/11
+    store.put(first, b"first photo")
+    assert store.read(first) == b"first photo"
+    made, [written, renamed] = synced[:3], synced[3:]
+    assert made == [str(tmp_path), str(root), str(root / "ab")]  # each new folder's name, in its parent
+    assert written.startswith(str(root / "ab" / "11" / ".incoming-"))  # the bytes, before the rename
+    assert renamed == str(root / "ab" / "11")
+    synced.clear()
+    store.put(second, b"second photo")  # ab/21: one new folder
+    assert synced[0] == str(root / "ab") and synced[2] == str(root / "ab" / "21") and len(synced) == 3
+    synced.clear()
+    store.put(third, b"third photo")
+    store.put(third, b"third photo")  # a folder already there is not made or synced again
+    incoming = str(root / "ab" / "11" / ".incoming-")
+    assert [("bytes" if s.startswith(incoming) else s) for s in synced] == ["bytes", str(root / "ab" / "11")] * 2
+    assert sorted(p.name for p in (root / "ab" / "11").iterdir()) == [first, third]  # no temporary file left
 
 
 def test_a_photo_whose_bytes_do_not_match_its_hash_is_refused(app, as_user):
