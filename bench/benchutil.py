@@ -68,11 +68,16 @@ def proc_status(pid: int) -> dict[str, int]:
 
 
 def cpu_seconds(pid: int) -> float:
+    return sum(cpu_times(pid))
+
+
+def cpu_times(pid: int) -> tuple[float, float]:
+    """CPU seconds so far of a process: (in its own code, in the kernel on its behalf)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        return int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK
     except OSError:
-        return 0.0
+        return 0.0, 0.0
 
 
 def wait_quiet(max_wait: float, threshold: float = 0.10) -> float:
@@ -208,7 +213,12 @@ class Server:
             return []
 
     def cpu(self) -> float:
-        return cpu_seconds(self.proc.pid) + sum(cpu_seconds(p) for p in self.worker_pids())
+        return sum(self.cpu_times())
+
+    def cpu_times(self) -> tuple[float, float]:
+        """(user, kernel) CPU seconds so far of the master and its workers."""
+        times = [cpu_times(self.proc.pid), *(cpu_times(p) for p in self.worker_pids())]
+        return sum(t[0] for t in times), sum(t[1] for t in times)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
