@@ -19,6 +19,7 @@ export const STATES = {
   sent: '已上传',
 };
 const WAITING = new Set(['queued', 'sending', 'retry', 'login']);
+export const SENT_KEPT_DAYS = 7;
 const FIRST_RETRY_S = 5;
 const LAST_RETRY_S = 300;
 
@@ -61,6 +62,7 @@ export function flush({ force = false } = {}) {
 
 async function run(force) {
   clearTimeout(timer);
+  await store.dropSent(Date.now() - SENT_KEPT_DAYS * 86_400_000);
   if (!navigator.onLine) return; // the 'online' event starts the next try
   const all = await store.outboxItems();
   const byId = new Map(all.map((i) => [i.id, i]));

@@ -47,6 +47,19 @@ export async function deleteItem(id) {
   changed();
 }
 
+// Items on the server since before `before` (ms): the phone keeps sent items as the officer's
+// receipt for a while (SENT_KEPT_DAYS in outbox.js), then lets them go; the server keeps them all.
+// Items not sent are never dropped here. Photos a crash left behind go with their item.
+export async function dropSent(before) {
+  const database = await db();
+  const old = (await database.getAll('outbox')).filter((i) => i.state === 'sent' && i.sentAt < before);
+  if (!old.length) return;
+  const tx = database.transaction('outbox', 'readwrite');
+  await Promise.all([...old.map((i) => tx.store.delete(i.id)), tx.done]);
+  await forgetPhotos(old.flatMap((i) => i.photos));
+  changed();
+}
+
 // Photos nobody waits for any more (their item is sent or deleted, no draft shows them).
 export async function forgetPhotos(shas) {
   const database = await db();

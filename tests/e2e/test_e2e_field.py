@@ -287,6 +287,43 @@ def test_offline_from_scan_to_submit_then_online_arrives_exactly_once(app, phone
     assert stored_photo(app, row["photos"][0]).size == (1365, 2048)
 
 
+def test_sent_items_leave_the_phone_after_a_week_and_waiting_ones_never(app, phone, plate, storefront):
+    """An officer submits every day: what the server has is kept a week as a receipt, then dropped,
+    so the outbox does not grow forever; what is still waiting stays, however old."""
+    police = phone("police")
+    scan(police, plate)
+    photograph(police, storefront)
+    fill_in(police, plate, unique("上周的店"), unique("3"))
+    sent_id = submit(police)
+    expect(police.locator("#item-state")).to_have_text("已上传")
+    police.context.set_offline(True)
+    scan(police, plate)
+    photograph(police, storefront)
+    waiting_shop = unique("一直没信号的店")
+    fill_in(police, plate, waiting_shop, unique("4"))
+    waiting_id = submit(police)
+    expect(police.locator("#item-state")).to_have_text("已保存，待上传")
+    police.goto("/app/#/outbox")
+    expect(police.locator(f"#outbox [data-id='{sent_id}']")).to_be_visible()
+    expect(police.locator("#sent-kept")).to_have_text("已上传的记录在手机上保留 7 天，之后可在“我的提交”中查看。")
+
+    police.clock.install(time=time.time() + 8 * 86_400)  # the phone opened again eight days later, still offline
+    police.reload()
+    expect(police.locator(f"#outbox [data-id='{waiting_id}']")).to_be_visible()
+    expect(police.locator(f"#outbox [data-id='{sent_id}']")).to_have_count(0)
+    expect(police.locator("#sent-kept")).to_have_count(0)
+    police.goto(f"/app/#/item/{sent_id}")  # a link to it from before
+    expect(police.locator("#item-gone")).to_contain_text("已上传超过 7 天")
+
+    police.context.set_offline(False)  # the waiting item, its photo kept on the phone, goes up
+    police.goto("/app/#/outbox")
+    expect(police.locator(f"#outbox [data-id='{waiting_id}'] .chip")).to_have_text("已上传")
+    [row] = submissions(app, waiting_id)
+    assert row["data"]["shop_name"] == waiting_shop and len(row["photos"]) == 1
+    assert len(submissions(app, sent_id)) == 1  # the server keeps what the phone let go
+    assert not police.errors
+
+
 def test_a_failing_server_keeps_items_queued_and_none_arrives_twice(app, phone, plate, storefront):
     police = phone("police")
     calls = {"n": 0}

@@ -8,7 +8,10 @@ const SENT = { shop: '服务器已收到，进入审核。', binding: '已提交
 export async function render([id]) {
   const draw = async () => {
     const item = await store.getItem(id);
-    if (!item) return show(h('p', {}, '这条记录已删除'), h('a', { class: 'button', href: '#/outbox' }, '待上传列表'));
+    if (!item) {
+      return show(h('p', { id: 'item-gone' }, `这条记录已不在手机上：已删除，或已上传超过 ${outbox.SENT_KEPT_DAYS} 天（可在“我的提交”中查看）。`),
+        h('a', { class: 'button', href: '#/outbox' }, '待上传列表'));
+    }
     const sent = item.state === 'sent';
     show(
       h('div', { class: `status-big ${sent ? 'sent' : ''}`, id: 'item-state', 'data-state': item.state },

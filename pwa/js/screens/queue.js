@@ -36,6 +36,8 @@ export async function render() {
         (item.state === 'failed' || item.state === 'confirm') && h('button', { class: 'small danger', onclick: async () => {
           if (confirm('删除这条记录？删除后无法恢复。')) await store.deleteItem(item.id);
         } }, '删除')))),
+      items.some((i) => i.state === 'sent') && h('p', { class: 'muted', id: 'sent-kept' },
+        `已上传的记录在手机上保留 ${outbox.SENT_KEPT_DAYS} 天，之后可在“我的提交”中查看。`),
     );
   };
   await draw();
