@@ -73,6 +73,13 @@ export function bindingForm(v) {
     if (typed !== code.value) code.value = typed;
     ok.textContent = credit.problem(typed) ? '' : '✓ 代码有效';
   });
+  code.addEventListener('paste', (e) => { // a licence's link or text, copied whole from a message: keep its code
+    const found = credit.fromScan(e.clipboardData?.getData('text') ?? '');
+    if (!found) return; // pasted as it is, and the message says what is wrong
+    e.preventDefault();
+    code.value = found;
+    code.dispatchEvent(new Event('input'));
+  });
   const values = () => ({ creditCode: credit.normalise(code.value), name: name.value.trim() });
   return { fields: [codeField, nameField], codeField, nameField, ok, code, values };
 }

@@ -241,6 +241,14 @@ def test_police_collects_a_shop_and_the_grid_worker_binds_it(app, phone, plate, 
     grid.fill("[name=credit_code]", code.lower())
     expect(grid.locator("#credit_code-error")).to_have_text("")
     expect(grid.locator("[name=credit_code]")).to_have_value(code)  # shown as printed on the licence
+    grid.fill("[name=credit_code]", "")
+    grid.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    grid.evaluate("text => navigator.clipboard.writeText(text)",  # the licence's link, copied from a message
+                  f"https://www.gsxt.gov.cn/corp-query-entprise-info-xxx.html?uniscid={code}&from=wx")
+    grid.focus("[name=credit_code]")
+    grid.keyboard.press("Control+V")
+    expect(grid.locator("[name=credit_code]")).to_have_value(code)
+    expect(grid.locator("#credit_code-error")).to_have_text("")
     expect(grid.locator("[name=name]")).to_have_value(shop_name)
     screenshot(grid, "field-bind-phone", full_page=False)
     grid.click("#bind")
