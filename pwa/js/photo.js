@@ -2,7 +2,7 @@
 // with no EXIF at all (drawing it on a canvas leaves the location and the camera data behind).
 // The browser turns an <img> upright by its EXIF orientation before drawing it.
 import * as store from './store.js';
-import { h } from './ui.js';
+import { h, notSaved } from './ui.js';
 
 const MAX_PX = 2048;
 
@@ -20,7 +20,7 @@ export function cameraInput(id, status, onPhoto) {
       status.textContent = '';
       await onPhoto(photo.sha);
     } catch (e) {
-      status.textContent = e.message;
+      status.textContent = e.name === 'QuotaExceededError' ? notSaved(e) : e.message;
       status.className = 'error';
     }
     input.value = '';

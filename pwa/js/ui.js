@@ -52,6 +52,26 @@ export function validateAll(fields) {
   return ok;
 }
 
+// A button that keeps something on the phone (the outbox): pressed, it waits; should the phone refuse
+// to keep it (storage full), the message says so under the button, which can be pressed again. The
+// draft is dropped only after the outbox has the item, so nothing is lost meanwhile.
+export async function saving(button, action) {
+  button.disabled = true;
+  document.getElementById('save-error')?.remove();
+  try {
+    await action();
+  } catch (e) {
+    button.disabled = false;
+    button.after(h('p', { class: 'error', id: 'save-error', role: 'alert' }, notSaved(e)));
+  }
+}
+
+// What to tell the user when IndexedDB refused to keep something.
+export function notSaved(e) {
+  return e?.name === 'QuotaExceededError' ? '手机存储空间不足，没有保存：请清理手机空间（如不用的照片、视频）后再试一次。'
+    : `没有保存到手机（${e?.message || e}），请再试一次。`;
+}
+
 export function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));

@@ -548,6 +548,45 @@ def test_a_late_gps_fix_is_kept_but_never_covers_the_next_screen(phone, plate, s
     assert not police.errors
 
 
+def test_a_phone_with_full_storage_says_so_and_the_officer_submits_once_there_is_room(app, phone, plate, storefront,
+                                                                                      screenshot):
+    police = phone("police")
+    police.add_init_script("""(() => {  // the phone's storage is full while window.fullPhone is true
+      window.fullPhone = false;
+      const put = IDBObjectStore.prototype.put;
+      IDBObjectStore.prototype.put = function (...args) {
+        if (window.fullPhone && ['outbox', 'photos'].includes(this.name)) {
+          throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        }
+        return put.apply(this, args);
+      };
+    })()""")
+    open_app(police)
+    scan(police, plate)
+    police.click("#collect")
+    police.evaluate("window.fullPhone = true")
+    police.set_input_files("#photo-input", storefront)
+    expect(police.locator("main p.error")).to_contain_text("手机存储空间不足，没有保存")
+    expect(police.locator("#photos img")).to_have_count(0)
+    police.evaluate("window.fullPhone = false")  # the officer deleted some videos
+    police.set_input_files("#photo-input", storefront)
+    expect(police.locator("#photos img")).to_have_count(1)
+    shop_name = unique("存储满的店")
+    fill_in(police, plate, shop_name, unique("5"))
+    police.evaluate("window.fullPhone = true")
+    police.click("#submit")
+    expect(police.locator("#save-error")).to_have_text("手机存储空间不足，没有保存：请清理手机空间（如不用的照片、视频）后再试一次。")
+    expect(police.locator("#submit")).to_be_enabled()
+    expect(police.locator("#final-address")).to_be_visible()  # still on the step, the draft as it was
+    screenshot(police, "field-storage-full-phone", full_page=False)
+    police.evaluate("window.fullPhone = false")
+    client_id = submit(police)
+    expect(police.locator("#item-state")).to_have_text("已上传")
+    [row] = submissions(app, client_id)
+    assert row["data"]["shop_name"] == shop_name and len(row["photos"]) == 1
+    assert not police.errors
+
+
 def test_poor_gps_falls_back_to_the_plates_buildings_and_search(camera_browser, server, plate, _signed_in_states,
                                                                 storefront):
     context = camera_browser.new_context(

@@ -8,7 +8,7 @@ import * as pack from '../pack.js';
 import { startScanner } from '../scanner.js';
 import * as store from '../store.js';
 import * as tasks from '../tasks.js';
-import { go, h, show, uuid, validateAll } from '../ui.js';
+import { go, h, saving, show, uuid, validateAll } from '../ui.js';
 
 export async function render([plateCode], query) {
   const plate = pack.plateOf(plateCode);
@@ -48,13 +48,14 @@ export async function render([plateCode], query) {
     form.nameField.el, h('p', { class: 'muted' }, '已登记的单位以系统中的名称为准；新单位必须填写名称。提交后经审核通过，单位才绑定到这个地址。'),
     h('button', { id: 'bind', onclick: async (e) => {
       if (!validateAll(form.fields)) return;
-      e.target.disabled = true;
-      const body = { id: uuid(), kind: 'binding', address_code: target, ...bindingBody(form.values()), shop: shop?.id ?? null,
-        confirm_move: false, photos: [], captured_at: new Date().toISOString(), plate_token: query.get('token') || null };
-      await outbox.enqueue(body, [], { title: `绑定 ${body.name || body.credit_code}`, address: shop?.address_text ?? pack.addressText(plate) });
-      const answer = query.get('task') && await tasks.enqueueCorrection(query.get('task'), body.id);
-      outbox.flush();
-      go(answer ? `#/task/${answer.task}` : `#/item/${body.id}`);
+      await saving(e.target, async () => {
+        const body = { id: uuid(), kind: 'binding', address_code: target, ...bindingBody(form.values()), shop: shop?.id ?? null,
+          confirm_move: false, photos: [], captured_at: new Date().toISOString(), plate_token: query.get('token') || null };
+        await outbox.enqueue(body, [], { title: `绑定 ${body.name || body.credit_code}`, address: shop?.address_text ?? pack.addressText(plate) });
+        const answer = query.get('task') && await tasks.enqueueCorrection(query.get('task'), body.id);
+        outbox.flush();
+        go(answer ? `#/task/${answer.task}` : `#/item/${body.id}`);
+      });
     } }, '提交绑定'),
   );
   return () => scanner?.stop();

@@ -9,7 +9,7 @@ import { distanceM, formatDistance, locate, POOR_ACCURACY_M } from '../geo.js';
 import { cameraInput } from '../photo.js';
 import * as store from '../store.js';
 import * as tasks from '../tasks.js';
-import { go, h, route, show, validateAll } from '../ui.js';
+import { go, h, route, saving, show, validateAll } from '../ui.js';
 
 const STEPS = ['photo', 'building', 'address', 'confirm'];
 const MAX_PHOTOS = 5;
@@ -152,8 +152,7 @@ async function confirmStep(draft, plate) {
       h('p', {}, h('b', {}, draft.shopName), ` · ${kindLabel}`),
       h('div', { class: 'address', id: 'final-address' }, text),
       h('p', { class: 'muted' }, `${draft.floor} 层 · ${draft.position ? `定位 ±${Math.round(draft.position.accuracy_m)} 米` : '未定位'}`)),
-    h('button', { id: 'submit', onclick: async (e) => {
-      e.target.disabled = true;
+    h('button', { id: 'submit', onclick: (e) => saving(e.target, async () => {
       const body = {
         id: draft.id, kind: 'shop', building_code: building.code, ...shopBody(draft), photos: draft.photos,
         captured_at: new Date(draft.createdAt).toISOString(), position: draft.position, plate_token: draft.token || null,
@@ -163,6 +162,6 @@ async function confirmStep(draft, plate) {
       await store.dropDraft();
       outbox.flush();
       go(answer ? `#/task/${answer.task}` : `#/item/${draft.id}`);
-    } }, '提交'),
+    }) }, '提交'),
     back(draft, 'address'));
 }

@@ -7,7 +7,7 @@ import {
 import * as outbox from '../outbox.js';
 import * as pack from '../pack.js';
 import * as store from '../store.js';
-import { go, h, show, validateAll } from '../ui.js';
+import { go, h, saving, show, validateAll } from '../ui.js';
 
 // Per kind: the form (null when the address pack lacks what it needs), the body's own fields, and
 // the outbox label. `d` holds the submission's fields as the server or the last correction has them.
@@ -63,14 +63,15 @@ export async function render([id]) {
     form.ok, form.preview,
     h('button', { id: 'submit-correction', onclick: async (e) => {
       if (!validateAll(form.fields)) return;
-      e.target.disabled = true;
-      const body = { id, kind: s.kind, ...kind.body(s, form), photos: s.photos, note: s.data.note ?? null,
-        plate_token: s.data.plate_token ?? null, captured_at: local?.body.captured_at ?? null,
-        position: local?.body.position ?? null, revision: s.version };
-      // Its photos are on the server already: the outbox has none to upload.
-      await outbox.enqueue(body, [], kind.label(s, body, form));
-      outbox.flush();
-      go(`#/item/${id}`);
+      await saving(e.target, async () => {
+        const body = { id, kind: s.kind, ...kind.body(s, form), photos: s.photos, note: s.data.note ?? null,
+          plate_token: s.data.plate_token ?? null, captured_at: local?.body.captured_at ?? null,
+          position: local?.body.position ?? null, revision: s.version };
+        // Its photos are on the server already: the outbox has none to upload.
+        await outbox.enqueue(body, [], kind.label(s, body, form));
+        outbox.flush();
+        go(`#/item/${id}`);
+      });
     } }, '提交更正'),
     h('a', { class: 'button secondary', href: '#/inbox' }, '返回'),
   );

@@ -7,7 +7,7 @@ import { locate } from '../geo.js';
 import { cameraInput } from '../photo.js';
 import * as store from '../store.js';
 import * as tasks from '../tasks.js';
-import { field, go, h, show } from '../ui.js';
+import { field, go, h, saving, show } from '../ui.js';
 
 const HINTS = {
   confirmed: '现场与记录一致，拍照为证',
@@ -106,9 +106,10 @@ async function answerForm(task, draft, position) {
     if (found.outcome || found.note) (found.outcome ? choices[0].querySelector('input') : note).focus();
     else if (found.photos) take.scrollIntoView({ block: 'center' });
     if (Object.keys(found).length) return;
-    submit.disabled = true;
-    await tasks.enqueueAnswer(task, { outcome: draft.outcome, note: note.value, photos: draft.photos, position: position() });
-    outbox.flush();
+    await saving(submit, async () => {
+      await tasks.enqueueAnswer(task, { outcome: draft.outcome, note: note.value, photos: draft.photos, position: position() });
+      outbox.flush();
+    });
   } }, '提交答复');
   const photosLabel = h('label', { for: 'task-photo-input' }, '现场照片');
   const shape = () => {
