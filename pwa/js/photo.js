@@ -28,6 +28,17 @@ export function cameraInput(id, status, onPhoto) {
   return input;
 }
 
+// A photo kept on the phone as it is being filled in, with a button that takes it out again (a
+// blurred shot, the wrong shop).
+export function removablePreview(blob, alt, onRemove) {
+  const figure = h('figure', { class: 'photo' }, h('img', { class: 'photo-preview', src: URL.createObjectURL(blob), alt }));
+  figure.append(h('button', { type: 'button', class: 'small secondary remove-photo', onclick: async () => {
+    await onRemove();
+    figure.remove();
+  } }, '删除这张'));
+  return figure;
+}
+
 export async function prepare(file) {
   const url = URL.createObjectURL(file);
   try {

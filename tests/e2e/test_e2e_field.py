@@ -548,6 +548,30 @@ def test_a_late_gps_fix_is_kept_but_never_covers_the_next_screen(phone, plate, s
     assert not police.errors
 
 
+def test_a_wrong_photo_is_taken_out_before_submitting(app, phone, plate, storefront, tmp_path):
+    police = phone("police")
+    green = tmp_path / "next-door.jpg"  # the shop next door, photographed by mistake
+    Image.new("RGB", (1200, 900), (30, 160, 60)).save(green, "JPEG", quality=90)
+    scan(police, plate)
+    photograph(police, storefront)
+    police.set_input_files("#photo-input", str(green))
+    expect(police.locator("#photos img")).to_have_count(2)
+    kept = "() => new Promise((done) => { const o = indexedDB.open('yibiao-field'); o.onsuccess = () => {" \
+           " const r = o.result.transaction('photos').objectStore('photos').count(); r.onsuccess = () => done(r.result); }; })"
+    assert police.evaluate(kept) == 2
+    police.locator("#photos figure").nth(1).get_by_role("button", name="删除这张").click()
+    expect(police.locator("#photos img")).to_have_count(1)
+    assert police.evaluate(kept) == 1  # not kept on the phone either
+    police.reload()  # the draft remembers
+    expect(police.locator("#photos img")).to_have_count(1)
+    fill_in(police, plate, unique("只留一张的店"), unique("6"))
+    client_id = submit(police)
+    expect(police.locator("#item-state")).to_have_text("已上传")
+    [row] = submissions(app, client_id)
+    assert len(row["photos"]) == 1 and stored_photo(app, row["photos"][0]).getpixel((10, 10))[0] > 150  # the storefront
+    assert not police.errors
+
+
 def test_a_phone_with_full_storage_says_so_and_the_officer_submits_once_there_is_room(app, phone, plate, storefront,
                                                                                       screenshot):
     police = phone("police")

@@ -100,6 +100,13 @@ def test_a_task_answered_offline_as_not_found_uploads_when_the_signal_returns(ap
     grid.set_input_files("#task-photo-input", {"name": "site.jpg", "mimeType": "image/jpeg",
                                                "buffer": jpeg(seed=77, size=(1200, 900))})
     expect(grid.locator("#task-photos img")).to_have_count(1)
+    grid.locator("#task-photos").get_by_role("button", name="删除这张").click()  # blurred: taken again
+    expect(grid.locator("#task-photos img")).to_have_count(0)
+    expect(grid.locator("label.file-button")).to_have_text("拍现场照片")
+    grid.set_input_files("#task-photo-input", {"name": "site.jpg", "mimeType": "image/jpeg",
+                                               "buffer": jpeg(seed=79, size=(1200, 900))})
+    expect(grid.locator("#task-photos img")).to_have_count(1)
+    expect(grid.locator("label.file-button")).to_have_text("再拍一张")
     expect(grid.locator("#photos-error")).to_have_text("")
     _fits_the_screen(grid)
     grid.evaluate("window.scrollTo(0, 0)")

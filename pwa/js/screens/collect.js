@@ -6,7 +6,7 @@ import { shopAddress, shopBody, shopForm } from '../forms.js';
 import * as outbox from '../outbox.js';
 import * as pack from '../pack.js';
 import { distanceM, formatDistance, locate, POOR_ACCURACY_M } from '../geo.js';
-import { cameraInput } from '../photo.js';
+import { cameraInput, removablePreview } from '../photo.js';
 import * as store from '../store.js';
 import * as tasks from '../tasks.js';
 import { go, h, route, saving, show, validateAll } from '../ui.js';
@@ -77,7 +77,13 @@ async function photoStep(draft, plate) {
   const previews = h('div', { id: 'photos' });
   for (const sha of draft.photos) {
     const photo = await store.getPhoto(sha);
-    if (photo) previews.append(h('img', { class: 'photo-preview', src: URL.createObjectURL(photo.blob), alt: '门头照' }));
+    if (photo) {
+      previews.append(removablePreview(photo.blob, '门头照', async () => {
+        await save(draft, { photos: draft.photos.filter((s) => s !== sha) });
+        await store.forgetPhotos([sha]);
+        redraw();
+      }));
+    }
   }
   const status = h('p', { class: 'muted', 'aria-live': 'polite' });
   const input = cameraInput('photo-input', status, async (sha) => {

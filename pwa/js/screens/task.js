@@ -4,7 +4,7 @@
 // answer follows it in the outbox. Opens with no network: the task comes from the inbox kept on the phone.
 import * as outbox from '../outbox.js';
 import { locate } from '../geo.js';
-import { cameraInput } from '../photo.js';
+import { cameraInput, removablePreview } from '../photo.js';
 import * as store from '../store.js';
 import * as tasks from '../tasks.js';
 import { field, go, h, saving, show } from '../ui.js';
@@ -72,7 +72,13 @@ async function answerForm(task, draft, position) {
   const previews = h('div', { id: 'task-photos' });
   const addPreview = async (sha) => {
     const photo = await store.getPhoto(sha);
-    if (photo) previews.append(h('img', { class: 'photo-preview', src: URL.createObjectURL(photo.blob), alt: '现场照片' }));
+    if (!photo) return;
+    previews.append(removablePreview(photo.blob, '现场照片', async () => {
+      draft.photos = draft.photos.filter((s) => s !== sha);
+      await save();
+      await store.forgetPhotos([sha]);
+      photoLabel();
+    }));
   };
   for (const sha of draft.photos) await addPreview(sha);
   const photosError = h('p', { class: 'error', id: 'photos-error', 'aria-live': 'polite' });
