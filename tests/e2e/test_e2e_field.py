@@ -673,6 +673,24 @@ def shops_submitted(as_user, places, names: list[str]) -> list[str]:
     return ids
 
 
+def test_a_shop_already_collected_at_the_address_is_pointed_out(phone, plate, places, as_user, storefront):
+    [name] = [unique("已采集过的店")]
+    shops_submitted(as_user, places, [name])  # room 8 of the plate's building, in review
+    police = phone("police")  # the pack it fetched has that shop
+    scan(police, plate)
+    photograph(police, storefront)
+    police.click("#next")
+    expect(police.locator("#position")).to_contain_text("已定位")
+    police.locator(f"#own-buildings [data-building='{plate['building']}']").click()
+    expect(police.locator("#address-known")).to_have_text("")
+    police.fill("[name=room]", "8")
+    expect(police.locator("#address-known")).to_contain_text("这个地址已采集过：")
+    expect(police.locator("#address-known")).to_contain_text(f"{name}（已提交，待审核）")
+    police.fill("[name=room]", unique("9"))  # another shop in the building: nothing to say
+    expect(police.locator("#address-known")).to_have_text("")
+    assert not police.errors
+
+
 def test_returned_submissions_come_first_in_the_inbox(app, phone, places, as_user):
     names = [unique("退回测试店"), unique("正常店")]
     ids = shops_submitted(as_user, places, names)

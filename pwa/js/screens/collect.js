@@ -138,11 +138,21 @@ function buildingStep(draft, plate) {
 function addressStep(draft, plate) {
   const building = pack.building(draft.building);
   const form = shopForm(building, draft);
-  for (const input of form.inputs) input.addEventListener('input', () => save(draft, form.values()));
+  // A shop already collected at this address (by anyone, still in review): most often the same shop
+  // again, which the reviewer would only have to turn down. Said, not refused: two shops can share a room.
+  const known = h('p', { class: 'comment', id: 'address-known', 'aria-live': 'polite' });
+  const checkKnown = () => {
+    const text = form.values().room && shopAddress(building, form.values());
+    const same = pack.shopsAt(pack.plateOf(building.code).code).filter((s) => s.address_text === text);
+    known.textContent = same.length ? `这个地址已采集过：${same.map((s) => `${s.name}（${s.status_label}）`).join('、')}。`
+      + '同一家店无需再采集；不是同一家店可以继续。' : '';
+  };
+  for (const input of form.inputs) input.addEventListener('input', () => { save(draft, form.values()); checkKnown(); });
+  checkKnown();
   show(...header(draft, plate, '填写地址'),
     h('p', { class: 'muted' }, `楼栋：${pack.buildingLabel(building)}`),
     ...form.fields.map((f) => f.el),
-    form.preview,
+    form.preview, known,
     h('button', { id: 'next', onclick: () => { if (validateAll(form.fields)) next(draft, 'confirm'); } }, '下一步：核对并提交'),
     back(draft, 'building'));
 }
