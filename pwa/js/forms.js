@@ -62,23 +62,21 @@ export function shopBody(v) {
 // The organisation by the credit code on its licence, checked as it is typed, and its name.
 export function bindingForm(v) {
   const code = h('input', { name: 'credit_code', value: v.creditCode ?? '', autocomplete: 'off', autocapitalize: 'characters',
-    maxlength: 24, placeholder: '18 位，如 92420606MA4XXXXXXX', spellcheck: 'false' });
+    maxlength: 500, placeholder: '18 位，如 92420606MA4XXXXXXX', spellcheck: 'false' });
   const name = h('input', { name: 'name', value: v.name ?? '', autocomplete: 'off', placeholder: '营业执照上的名称' });
   const codeField = field(label('credit_code'), code, (x) => credit.problem(x));
   const nameField = field(label('name'), name, (x) => (!x.trim() || (x.trim().length >= 2 && x.trim().length <= 128)
     ? null : '名称应为 2–128 个字'));
   const ok = h('p', { class: 'ok', 'aria-live': 'polite' });
   code.addEventListener('input', () => {
-    const typed = credit.normalise(code.value); // full-width and lower-case letters, as phones type them
-    if (typed !== code.value) code.value = typed;
+    let typed = credit.normalise(code.value); // full-width and lower-case letters, as phones type them
+    // A licence's link or text pasted whole (from a message, or the keyboard's clipboard): its code.
+    if (typed.length > 18) typed = credit.fromScan(typed) ?? typed;
+    if (typed !== code.value) {
+      code.value = typed;
+      codeField.validate(); // the field checked what was typed, before this
+    }
     ok.textContent = credit.problem(typed) ? '' : '✓ 代码有效';
-  });
-  code.addEventListener('paste', (e) => { // a licence's link or text, copied whole from a message: keep its code
-    const found = credit.fromScan(e.clipboardData?.getData('text') ?? '');
-    if (!found) return; // pasted as it is, and the message says what is wrong
-    e.preventDefault();
-    code.value = found;
-    code.dispatchEvent(new Event('input'));
   });
   const values = () => ({ creditCode: credit.normalise(code.value), name: name.value.trim() });
   return { fields: [codeField, nameField], codeField, nameField, ok, code, values };

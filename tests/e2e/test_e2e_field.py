@@ -249,6 +249,8 @@ def test_police_collects_a_shop_and_the_grid_worker_binds_it(app, phone, plate, 
     grid.keyboard.press("Control+V")
     expect(grid.locator("[name=credit_code]")).to_have_value(code)
     expect(grid.locator("#credit_code-error")).to_have_text("")
+    grid.fill("[name=credit_code]", f"统一社会信用代码：{code}")  # as a phone keyboard's clipboard inserts it
+    expect(grid.locator("[name=credit_code]")).to_have_value(code)
     expect(grid.locator("[name=name]")).to_have_value(shop_name)
     screenshot(grid, "field-bind-phone", full_page=False)
     grid.click("#bind")
