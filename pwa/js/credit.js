@@ -16,6 +16,7 @@ export function checkChar(first17) {
 export function problem(text) {
   const code = normalise(text);
   if (!code) return '请填写统一社会信用代码';
+  if (code.length > 18 && /[^0-9A-Z]/.test(code)) return '这段文字里没有有效的 18 位统一社会信用代码，请对照营业执照核对';
   for (let i = 0; i < code.length && i < 18; i += 1) {
     if (!ALPHABET.includes(code[i])) {
       return 'IOZSV'.includes(code[i]) ? `第${i + 1}位“${code[i]}”不是合法字符（不使用I、O、Z、S、V）`

@@ -251,6 +251,9 @@ def test_police_collects_a_shop_and_the_grid_worker_binds_it(app, phone, plate, 
     expect(grid.locator("#credit_code-error")).to_have_text("")
     grid.fill("[name=credit_code]", f"统一社会信用代码：{code}")  # as a phone keyboard's clipboard inserts it
     expect(grid.locator("[name=credit_code]")).to_have_value(code)
+    grid.fill("[name=credit_code]", f"https://www.gsxt.gov.cn/?uniscid={code[:17]}{'0' if code[17] != '0' else '1'}")
+    expect(grid.locator("#credit_code-error")).to_have_text("这段文字里没有有效的 18 位统一社会信用代码，请对照营业执照核对")
+    grid.fill("[name=credit_code]", code)
     expect(grid.locator("[name=name]")).to_have_value(shop_name)
     screenshot(grid, "field-bind-phone", full_page=False)
     grid.click("#bind")
