@@ -62,9 +62,13 @@ export function flush({ force = false } = {}) {
 
 async function run(force) {
   clearTimeout(timer);
-  await store.dropSent(Date.now() - SENT_KEPT_DAYS * 86_400_000);
-  if (!navigator.onLine) return; // the 'online' event starts the next try
   const all = await store.outboxItems();
+  // Sent items stay a while as the officer's receipt, then leave the phone (the server keeps them);
+  // items not sent are never dropped.
+  const cutoff = Date.now() - SENT_KEPT_DAYS * 86_400_000;
+  const old = all.filter((i) => i.state === 'sent' && i.sentAt < cutoff);
+  if (old.length) await store.deleteItems(old);
+  if (!navigator.onLine) return; // the 'online' event starts the next try
   const byId = new Map(all.map((i) => [i.id, i]));
   for (const item of all.filter((i) => WAITING.has(i.state))) {
     if (!force && item.state !== 'sending' && item.nextAt > Date.now()) continue;

@@ -40,23 +40,15 @@ export async function putItem(item) {
 }
 
 export async function deleteItem(id) {
-  const database = await db();
-  const item = await database.get('outbox', id);
-  await database.delete('outbox', id);
-  if (item) await forgetPhotos(item.photos);
-  changed();
+  const item = await getItem(id);
+  if (item) await deleteItems([item]);
 }
 
-// Items on the server since before `before` (ms): the phone keeps sent items as the officer's
-// receipt for a while (SENT_KEPT_DAYS in outbox.js), then lets them go; the server keeps them all.
-// Items not sent are never dropped here. Photos a crash left behind go with their item.
-export async function dropSent(before) {
-  const database = await db();
-  const old = (await database.getAll('outbox')).filter((i) => i.state === 'sent' && i.sentAt < before);
-  if (!old.length) return;
-  const tx = database.transaction('outbox', 'readwrite');
-  await Promise.all([...old.map((i) => tx.store.delete(i.id)), tx.done]);
-  await forgetPhotos(old.flatMap((i) => i.photos));
+// Items and the photos only they showed (also any a crash left behind after an upload), in one go.
+export async function deleteItems(items) {
+  const tx = (await db()).transaction('outbox', 'readwrite');
+  await Promise.all([...items.map((i) => tx.store.delete(i.id)), tx.done]);
+  await forgetPhotos(items.flatMap((i) => i.photos));
   changed();
 }
 
