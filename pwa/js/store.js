@@ -31,6 +31,19 @@ export async function getPhoto(sha) { return (await db()).get('photos', sha); }
 export async function getDraft() { return (await db()).get('drafts', 'current'); }
 export async function saveDraft(draft) { return (await db()).put('drafts', { ...draft, key: 'current', savedAt: Date.now() }); }
 export async function dropDraft() { return (await db()).delete('drafts', 'current'); }
+// Given up: the draft and the photos only it showed.
+export async function discardDraft() {
+  const draft = await getDraft();
+  await dropDraft();
+  if (draft) await forgetPhotos(draft.photos);
+}
+
+// A task's answer form as typed so far (tasks.js), one per task, among the small values.
+const taskDraftKey = (id) => `task-draft/${id}`;
+const TASK_DRAFTS = IDBKeyRange.bound('task-draft/', 'task-draft/\uffff');
+export async function getTaskDraft(id) { return getMeta(taskDraftKey(id)); }
+export async function saveTaskDraft(id, draft) { return setMeta(taskDraftKey(id), draft); }
+export async function dropTaskDraft(id) { return (await db()).delete('meta', taskDraftKey(id)); }
 
 export async function outboxItems() { return (await db()).getAllFromIndex('outbox', 'createdAt'); }
 export async function getItem(id) { return (await db()).get('outbox', id); }
@@ -52,12 +65,15 @@ export async function deleteItems(items) {
   changed();
 }
 
-// Photos nobody waits for any more (their item is sent or deleted, no draft shows them).
+// Photos nobody waits for any more: no unsent item and no draft (the shop's or any task answer's)
+// shows them. One photo can be in several places (the same picture chosen for two tasks at one
+// address), so it goes only when the last of them lets it go.
 export async function forgetPhotos(shas) {
-  const database = await db();
-  const [items, draft] = await Promise.all([database.getAll('outbox'), getDraft()]);
-  const needed = new Set([...(draft?.photos ?? []), ...items.filter((i) => i.state !== 'sent').flatMap((i) => i.photos)]);
-  for (const sha of shas) if (!needed.has(sha)) await database.delete('photos', sha);
+  const tx = (await db()).transaction(['outbox', 'drafts', 'meta', 'photos'], 'readwrite');
+  const [items, drafts, taskDrafts] = await Promise.all([tx.objectStore('outbox').getAll(),
+    tx.objectStore('drafts').getAll(), tx.objectStore('meta').getAll(TASK_DRAFTS)]);
+  const needed = new Set([...drafts, ...taskDrafts, ...items.filter((i) => i.state !== 'sent')].flatMap((d) => d.photos ?? []));
+  await Promise.all([...shas.filter((sha) => !needed.has(sha)).map((sha) => tx.objectStore('photos').delete(sha)), tx.done]);
 }
 
 // Screens listen for outbox changes, in this tab and in others.

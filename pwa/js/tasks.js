@@ -67,12 +67,9 @@ export function problems({ outcome, note, photos }) {
 }
 
 // The answer form as typed so far, kept on the phone (the camera app may close this page).
-const draftKey = (id) => `task-draft/${id}`;
 export async function getDraft(id) {
-  return (await store.getMeta(draftKey(id))) ?? { outcome: null, note: '', photos: [] };
+  return (await store.getTaskDraft(id)) ?? { outcome: null, note: '', photos: [] };
 }
-export async function saveDraft(id, draft) { return store.setMeta(draftKey(id), draft); }
-export async function dropDraft(id) { return (await store.db()).delete('meta', draftKey(id)); }
 
 // Queue the answer (its photos upload first, like a submission's). A correction's answer waits in
 // the outbox until `after`, the submission it names, is on the server.
@@ -81,7 +78,7 @@ export async function enqueueAnswer(task, { outcome, note = '', photos = [], sub
     answered_at: new Date().toISOString() };
   const item = await outbox.enqueue(body, photos, { title: `核查答复：${task.title}`, address: task.address_text },
     { kind: 'answer', task: task.id, after: submission });
-  await dropDraft(task.id);
+  await store.dropTaskDraft(task.id);
   return item;
 }
 

@@ -553,6 +553,12 @@ def test_a_late_gps_fix_is_kept_but_never_covers_the_next_screen(phone, plate, s
     assert not police.errors
 
 
+def photos_on_phone(page) -> int:
+    """How many photos the field app keeps in the phone's IndexedDB."""
+    return page.evaluate("""() => new Promise((done) => { const o = indexedDB.open('yibiao-field'); o.onsuccess = () => {
+      const r = o.result.transaction('photos').objectStore('photos').count(); r.onsuccess = () => done(r.result); }; })""")
+
+
 def test_a_wrong_photo_is_taken_out_before_submitting(app, phone, plate, storefront, tmp_path):
     police = phone("police")
     green = tmp_path / "next-door.jpg"  # the shop next door, photographed by mistake
@@ -561,12 +567,10 @@ def test_a_wrong_photo_is_taken_out_before_submitting(app, phone, plate, storefr
     photograph(police, storefront)
     police.set_input_files("#photo-input", str(green))
     expect(police.locator("#photos img")).to_have_count(2)
-    kept = "() => new Promise((done) => { const o = indexedDB.open('yibiao-field'); o.onsuccess = () => {" \
-           " const r = o.result.transaction('photos').objectStore('photos').count(); r.onsuccess = () => done(r.result); }; })"
-    assert police.evaluate(kept) == 2
+    assert photos_on_phone(police) == 2
     police.locator("#photos figure").nth(1).get_by_role("button", name="删除这张").click()
     expect(police.locator("#photos img")).to_have_count(1)
-    assert police.evaluate(kept) == 1  # not kept on the phone either
+    assert photos_on_phone(police) == 1  # not kept on the phone either
     police.reload()  # the draft remembers
     expect(police.locator("#photos img")).to_have_count(1)
     fill_in(police, plate, unique("只留一张的店"), unique("6"))

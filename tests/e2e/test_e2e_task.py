@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.collect.test_collect import jpeg, put_photo
+from tests.e2e.test_e2e_field import photos_on_phone
 from tests.e2e.test_e2e_plates import PHONE, _fits_the_screen
 from tests.factories import credit_code_for, unique
 
@@ -195,6 +196,35 @@ def test_a_task_someone_else_answered_meanwhile_is_refused_with_the_servers_reas
     grid.goto("/app/#/outbox")
     expect(grid.locator("#outbox li").first).to_have_attribute("data-state", "failed")
     assert task_row(app, task_id)["outcome"] == "confirmed"
+    assert not grid.errors
+
+
+def test_a_photo_chosen_for_two_tasks_stays_for_one_when_taken_out_of_the_other(app, places, grid_phone):
+    """Two tasks at one address, the same picture of the plate chosen for both answers: taking it out
+    of one answer must not take it from the other, which uploads with it; once neither needs it, it
+    leaves the phone."""
+    grid, picture = grid_phone, {"name": "plate.jpg", "mimeType": "image/jpeg", "buffer": jpeg(seed=83, size=(1200, 900))}
+    first, _ = task_opened_on_phone(app, places, grid, unique("门牌问题：门牌歪斜"), "门牌歪了")
+    grid.check("input[name=outcome][value=confirmed]")
+    grid.set_input_files("#task-photo-input", picture)
+    expect(grid.locator("#task-photos img")).to_have_count(1)
+    second, _ = task_opened_on_phone(app, places, grid, unique("门牌问题：门牌褪色"), "门牌字迹不清")
+    grid.check("input[name=outcome][value=confirmed]")
+    grid.set_input_files("#task-photo-input", picture)
+    expect(grid.locator("#task-photos img")).to_have_count(1)
+    assert photos_on_phone(grid) == 1  # one picture, kept once
+
+    grid.goto(f"/app/#/task/{first}")
+    grid.locator("#task-photos").get_by_role("button", name="删除这张").click()  # the first answer gets another
+    expect(grid.locator("#task-photos img")).to_have_count(0)
+    grid.goto(f"/app/#/task/{second}")
+    expect(grid.locator("#task-photos img")).to_have_count(1)
+    assert photos_on_phone(grid) == 1
+    grid.click("#answer-submit")
+    expect(grid.locator("#task-state")).to_have_text("已上传")
+    done = task_row(app, second)
+    assert done["outcome"] == "confirmed" and len(done["photos"]) == 1
+    assert photos_on_phone(grid) == 0  # sent, and no answer waits for it
     assert not grid.errors
 
 

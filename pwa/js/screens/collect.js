@@ -23,7 +23,7 @@ export async function render() {
   const plate = pack.plateOf(draft.plate);
   if (!plate) {
     show(h('p', { class: 'error' }, '这份草稿的门牌已不在地址包中，请重新扫码'),
-      h('button', { class: 'danger', onclick: async () => { await store.dropDraft(); go('#/scan'); } }, '放弃草稿'));
+      h('button', { class: 'danger', onclick: async () => { await store.discardDraft(); go('#/scan'); } }, '放弃草稿'));
     return;
   }
   if (!draft.position) locateInto(draft);
@@ -100,8 +100,7 @@ async function photoStep(draft, plate) {
     more && h('button', { id: 'next', onclick: () => next(draft, 'building') }, '下一步：选择楼栋'),
     h('button', { class: 'danger', onclick: async () => {
       if (confirm('放弃这次采集？已拍的照片也会删除。')) {
-        await store.dropDraft();
-        await store.forgetPhotos(draft.photos);
+        await store.discardDraft();
         go('#/');
       }
     } }, '放弃'));

@@ -65,8 +65,7 @@ async function startCollecting(plate, token, task) {
   const unfinished = await store.getDraft();
   if (unfinished) {
     if (!confirm('还有一份未完成的采集。放弃它，开始采集这个门牌？')) return go('#/collect');
-    await store.dropDraft();
-    await store.forgetPhotos(unfinished.photos);
+    await store.discardDraft();
   }
   await store.saveDraft({ id: uuid(), plate: plate.code, token, task, step: 'photo', photos: [], createdAt: Date.now(),
     building: null, unit: null, floor: '1', room: '', shopName: '', businessKind: '', position: null });

@@ -57,7 +57,7 @@ function about(task, actions = true) {
 }
 
 async function answerForm(task, draft, position) {
-  const save = () => tasks.saveDraft(task.id, draft);
+  const save = () => store.saveTaskDraft(task.id, draft);
   const outcomeError = h('p', { class: 'error', id: 'outcome-error', 'aria-live': 'polite' });
   const choices = Object.entries(tasks.OUTCOMES).map(([value, text]) => {
     const input = h('input', { type: 'radio', name: 'outcome', value, checked: draft.outcome === value });
