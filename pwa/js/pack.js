@@ -95,7 +95,17 @@ export function buildingLabel(b) {
 // {catering: '餐饮', …}: the server's list, so the two never disagree.
 export function businessKinds() { return current?.data.business_kinds ?? {}; }
 
-export function shopsAt(plateCode) { return (current?.data.shops ?? []).filter((s) => s.door_plate === plateCode); }
+// The shops collected at a door plate that wait for their organisation: the pack's, and this phone's
+// own from its outbox (`items`) that the pack does not hold yet (waiting to upload, or sent since the
+// pack was fetched). A correction's shop is on the server already; a refused one is no shop.
+export function shopsAt(plateCode, items) {
+  const held = (current?.data.shops ?? []).filter((s) => s.door_plate === plateCode);
+  const known = new Set(held.map((s) => s.id));
+  const own = items.filter((i) => i.kind === 'shop' && !i.body.revision && i.state !== 'failed' && !known.has(i.id)
+    && building(i.body.building_code)?.plate === plateCode);
+  return [...held, ...own.map((i) => ({ id: i.id, name: i.body.shop_name, address_text: i.label.address, room_code: null,
+    status_label: i.state === 'sent' ? (i.result?.status_label ?? '已上传') : '本机待上传' }))];
+}
 
 export function organisationsAt(plateCode) {
   return (current?.data.organisations ?? []).filter((o) => o[3] === plateCode)

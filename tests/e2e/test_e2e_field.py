@@ -700,6 +700,43 @@ def test_a_shop_already_collected_at_the_address_is_pointed_out(phone, plate, pl
     assert not police.errors
 
 
+def test_the_phones_own_shops_count_at_their_address_before_its_pack_has_them(phone, plate, storefront):
+    """A shop this phone collected is not in its address pack until the pack is fetched again: the
+    plate's screen lists it all the same (waiting on the phone, then as the server answered), and the
+    address step says it was collected when the officer starts on the same address again."""
+    police = phone("police")
+    police.context.set_offline(True)  # no signal in this street
+    scan(police, plate)
+    photograph(police, storefront)
+    name, room = unique("本机采集的店"), unique("7")
+    fill_in(police, plate, name, room)
+    submit(police)
+    expect(police.locator("#item-state")).to_have_text("已保存，待上传")
+    scan(police, plate)
+    own = police.locator("#shops li", has_text=name)
+    expect(own.locator(".chip")).to_have_text("本机待上传")
+    photograph(police, storefront)  # the same shop again, forgotten
+    police.click("#next")
+    police.locator(f"#own-buildings [data-building='{plate['building']}']").click()
+    police.fill("[name=room]", room)
+    expect(police.locator("#address-known")).to_contain_text(f"这个地址已采集过：{name}（本机待上传）")
+    police.once("dialog", lambda dialog: dialog.accept())
+    police.get_by_role("button", name="上一步").click()
+    police.get_by_role("button", name="上一步").click()
+    police.get_by_role("button", name="放弃").click()
+    expect(police.locator("#start-scan")).to_be_visible()
+    assert photos_on_phone(police) == 1  # the waiting shop's; the given-up draft's copy of it is its too
+
+    police.route("**/api/v1/collect/pack*", lambda route: route.abort())  # the pack stays the one without it
+    police.context.set_offline(False)  # uploaded
+    police.goto("/app/#/outbox")
+    expect(police.locator("#outbox li", has_text=name)).to_have_attribute("data-state", "sent")
+    police.goto("/app/#/")
+    scan(police, plate)
+    expect(own.locator(".chip")).to_have_text("已提交，待审核")
+    assert not police.errors
+
+
 def test_returned_submissions_come_first_in_the_inbox(app, phone, places, as_user):
     names = [unique("退回测试店"), unique("正常店")]
     ids = shops_submitted(as_user, places, names)

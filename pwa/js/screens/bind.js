@@ -17,9 +17,7 @@ export async function render([plateCode], query) {
     return;
   }
   const shopId = query.get('shop');
-  const local = shopId ? await store.getItem(shopId) : null;
-  const shop = pack.shopsAt(plate.code).find((s) => s.id === shopId)
-    ?? (local ? { id: local.id, name: local.body.shop_name, address_text: local.label.address, room_code: null } : null);
+  const shop = shopId ? pack.shopsAt(plate.code, await store.outboxItems()).find((s) => s.id === shopId) : null;
   const form = bindingForm({ name: shop?.name });
   const { codeField, code } = form;
   const video = h('video', { playsinline: true, muted: true, autoplay: true, hidden: true });

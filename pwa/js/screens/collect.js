@@ -134,15 +134,17 @@ function buildingStep(draft, plate) {
     back(draft, 'photo'));
 }
 
-function addressStep(draft, plate) {
+async function addressStep(draft, plate) {
   const building = pack.building(draft.building);
   const form = shopForm(building, draft);
-  // A shop already collected at this address (by anyone, still in review): most often the same shop
-  // again, which the reviewer would only have to turn down. Said, not refused: two shops can share a room.
+  // A shop already collected at this address (by anyone and still in review, or on this phone): most
+  // often the same shop again, which the reviewer would only have to turn down. Said, not refused:
+  // two shops can share a room.
   const known = h('p', { class: 'comment', id: 'address-known', 'aria-live': 'polite' });
+  const shops = pack.shopsAt(building.plate, await store.outboxItems());
   const checkKnown = () => {
     const text = form.values().room && shopAddress(building, form.values());
-    const same = pack.shopsAt(pack.plateOf(building.code).code).filter((s) => s.address_text === text);
+    const same = shops.filter((s) => s.address_text === text);
     known.textContent = same.length ? `这个地址已采集过：${same.map((s) => `${s.name}（${s.status_label}）`).join('、')}。`
       + '同一家店无需再采集；不是同一家店可以继续。' : '';
   };

@@ -21,11 +21,7 @@ export async function render([code], query) {
   const taskId = task?.door_plate_code === plate.code ? task.id : null;
   const carry = `token=${token ?? ''}${taskId ? `&task=${taskId}` : ''}`;
   const items = await store.outboxItems();
-  // Shops only on this phone (a correction's shop is on the server already).
-  const local = items.filter((i) => i.kind === 'shop' && i.state !== 'sent' && !i.body.revision
-    && pack.building(i.body.building_code)?.plate === plate.code);
-  const shops = [...pack.shopsAt(plate.code),
-    ...local.map((i) => ({ id: i.id, name: i.body.shop_name, address_text: i.label.address, room_code: null, status_label: '本机待上传' }))];
+  const shops = pack.shopsAt(plate.code, items);
   const bindingsSent = new Set(items.filter((i) => i.kind === 'binding').map((i) => i.body.shop));
   const organisations = pack.organisationsAt(plate.code);
   const buildings = pack.buildingsOf(plate.code);
