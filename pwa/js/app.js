@@ -12,7 +12,7 @@ import * as queue from './screens/queue.js';
 import * as scan from './screens/scan.js';
 import * as site from './screens/site.js';
 import * as task from './screens/task.js';
-import { app, refreshPack } from './state.js';
+import { app, refreshPack, refreshStalePack } from './state.js';
 import * as store from './store.js';
 import { h, route } from './ui.js';
 
@@ -124,7 +124,11 @@ async function boot() {
     outbox.flush({ force: true });
     refreshPack();
   });
-  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') outbox.flush(); });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState !== 'visible') return;
+    outbox.flush();
+    refreshStalePack();
+  });
   if (navigator.onLine) {
     await refreshSession();
     if (!pack.ready()) await refreshPack();

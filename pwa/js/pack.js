@@ -14,14 +14,14 @@ export async function load() {
   return current;
 }
 
+// Fetched again unless the server says the phone's is current; whether it changed.
 export async function refresh() {
   const fresh = await api.pack(current?.etag);
-  if (fresh) {
-    const saved = { etag: fresh.etag, data: fresh.data, fetchedAt: Date.now() };
-    await store.setMeta('pack', saved);
-    use(saved);
-  }
-  return current;
+  if (!fresh) return false;
+  const saved = { etag: fresh.etag, data: fresh.data, fetchedAt: Date.now() };
+  await store.setMeta('pack', saved);
+  use(saved);
+  return true;
 }
 
 export function ready() { return Boolean(current); }

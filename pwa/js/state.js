@@ -2,15 +2,28 @@
 // version and whether the address pack could be fetched.
 import * as pack from './pack.js';
 
-export const app = { user: null, signedOut: false, version: null, packError: null };
+export const app = { user: null, signedOut: false, version: null, packError: null, packCheckedAt: 0 };
 
 export function can(permission) { return Boolean(app.user?.permissions?.includes(permission)); }
 
+// Whether the pack changed (false also when it could not be fetched: the pack kept stands).
 export async function refreshPack() {
+  app.packCheckedAt = Date.now();
   try {
-    await pack.refresh();
+    const changed = await pack.refresh();
     app.packError = null;
+    return changed;
   } catch (e) {
     if (!e.offline && e.status !== 401) app.packError = e.message;
+    return false;
   }
+}
+
+// The pack is asked for again, at most every few minutes (the server answers 304 when nothing
+// changed), when the app comes back to the screen and when a plate is opened: an app left open all
+// day then shows the shops colleagues collected since, without being closed and opened again.
+const PACK_CHECK_EVERY_MS = 3 * 60_000;
+export async function refreshStalePack() {
+  if (!navigator.onLine || Date.now() - (app.packCheckedAt ?? 0) < PACK_CHECK_EVERY_MS) return false;
+  return refreshPack();
 }

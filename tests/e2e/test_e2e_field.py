@@ -737,6 +737,37 @@ def test_the_phones_own_shops_count_at_their_address_before_its_pack_has_them(ph
     assert not police.errors
 
 
+def test_an_app_left_open_all_day_shows_the_shops_collected_since(phone, plate, places, as_user):
+    """The grid worker opened the app in the morning and never closed it. A shop an officer collects
+    at the plate later shows when the plate is opened again, or the app comes back to the screen,
+    once a few minutes have passed: the pack is asked for again (not on every screen: it is the
+    phone's largest download)."""
+    grid = phone("grid")
+    grid.clock.install()
+    grid.reload()
+    expect(grid.locator("#pack-status")).to_contain_text("个门牌")
+    asked = lambda: sum("/api/v1/collect/pack" in url for url in grid.requests)  # noqa: E731
+    at_start = asked()
+    [name] = [unique("后来采集的店")]
+    shops_submitted(as_user, places, [name])
+    scan(grid, plate)
+    expect(grid.locator("#plate-address")).to_have_text(plate["text"])
+    expect(grid.locator("main")).not_to_contain_text(name)  # the morning's pack, checked a moment ago
+    assert asked() == at_start
+
+    grid.clock.fast_forward("03:01")
+    grid.goto("/app/#/")
+    scan(grid, plate)
+    expect(grid.locator("#shops")).to_contain_text(name)  # drawn again with the fresher pack
+    assert asked() == at_start + 1
+
+    grid.clock.fast_forward("03:01")  # the phone in a pocket, then out again
+    with grid.expect_response("**/api/v1/collect/pack*") as answer:
+        grid.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    assert answer.value.status == 304  # nothing new: not downloaded again
+    assert not grid.errors
+
+
 def test_returned_submissions_come_first_in_the_inbox(app, phone, places, as_user):
     names = [unique("退回测试店"), unique("正常店")]
     ids = shops_submitted(as_user, places, names)

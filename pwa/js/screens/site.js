@@ -3,7 +3,7 @@
 // verification task (?task=), it says whether this is the task's plate; a shop collected or a
 // business bound here then answers the task as corrected.
 import * as pack from '../pack.js';
-import { app, can } from '../state.js';
+import { app, can, refreshStalePack } from '../state.js';
 import * as store from '../store.js';
 import * as tasks from '../tasks.js';
 import { go, h, show, uuid } from '../ui.js';
@@ -47,6 +47,10 @@ export async function render([code], query) {
       '按信用代码绑定其他单位'),
   );
   if (!app.user) go('#/');
+  // Shown at once from the pack on the phone; drawn again if a fresher one has shops or
+  // organisations that came since, unless the user has moved on.
+  const shown = document.getElementById('plate-address');
+  refreshStalePack().then((changed) => { if (changed && shown.isConnected) render([code], query); });
 }
 
 function taskCard(task, here) {
