@@ -22,7 +22,7 @@ export async function refreshPack() {
 // The pack is asked for again, at most every few minutes (the server answers 304 when nothing
 // changed), when the app comes back to the screen and when a plate is opened: an app left open all
 // day then shows the shops colleagues collected since, without being closed and opened again.
-const PACK_CHECK_EVERY_MS = 3 * 60_000;
+const PACK_CHECK_EVERY_MS = 5 * 60_000;
 export async function refreshStalePack() {
   if (!navigator.onLine || Date.now() - (app.packCheckedAt ?? 0) < PACK_CHECK_EVERY_MS) return false;
   return refreshPack();
