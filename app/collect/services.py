@@ -476,24 +476,29 @@ def address_pack(actor, area_code: str | None = None) -> dict:
         "buildings": [list(b) for b in buildings],
         "units": [list(u) for u in units],
         "plates": [list(t) for t in tokens],
-        "shops": _pending_shops(scope),
+        "shops": _shops_to_bind(scope),
         "organisations": _bound_organisations(scope),
     }
 
 
-def _pending_shops(scope) -> list[dict]:
-    """Shops collected but not yet bound to an organisation, per door plate. Read as columns, not
-    submissions: a jurisdiction may have thousands, and every opening of the app builds the pack."""
-    bound = select(Submission.shop_id).where(Submission.kind == "binding", Submission.shop_id.is_not(None))
+def _shops_to_bind(scope) -> list[dict]:
+    """Shops collected, in review or approved, that no binding names yet (one turned down does not
+    count). An approved shop's room is on record, so its organisation is bound at that room. Read as
+    columns, not submissions: a jurisdiction may have thousands, and every opening of the app builds
+    the pack."""
+    named = select(Submission.shop_id).where(Submission.kind == "binding", Submission.shop_id.is_not(None),
+                                             Submission.status != "rejected")
     rows = db.session.execute(
         select(Submission.client_id, DoorPlate.object_code, Submission.data, Submission.address_text,
-               Submission.status).join(DoorPlate, Submission.door_plate_id == DoorPlate.id)
-        .where(Submission.kind == "shop", Submission.status.in_(PENDING), scope.clause(Submission),
-               Submission.id.not_in(bound)).order_by(Submission.id)).all()
+               Submission.status, Room.object_code).join(DoorPlate, Submission.door_plate_id == DoorPlate.id)
+        .outerjoin(Room, Submission.room_id == Room.id)
+        .where(Submission.kind == "shop", Submission.status.in_((*PENDING, "approved")), scope.clause(Submission),
+               Submission.id.not_in(named)).order_by(Submission.id)).all()
     return [{"id": client_id, "door_plate": plate_code, "name": data["shop_name"],
              "business_kind": data["business_kind_label"], "address_text": text,
-             "room_code": data.get("room_code"), "status": status, "status_label": SUBMISSION_STATUSES[status]}
-            for client_id, plate_code, data, text, status in rows]
+             "room_code": room_code or data.get("room_code"), "status": status,
+             "status_label": SUBMISSION_STATUSES[status]}
+            for client_id, plate_code, data, text, status, room_code in rows]
 
 
 def _bound_organisations(scope) -> list[list]:

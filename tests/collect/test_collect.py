@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 
 from app.actuals.models import Organisation
 from app.collect.models import Submission
+from app.places.models import Room
 from app.extensions import db
-from tests.factories import approve_all_steps, credit_code_for, unique
+from tests.factories import REVIEWER_OF_ROLE, approve_all_steps, credit_code_for, unique
 
 
 def jpeg(seed: int = 0, size=(64, 48), exif: Image.Exif | None = None) -> bytes:
@@ -314,6 +315,33 @@ def test_grid_worker_binds_the_shop_the_police_collected(app, as_user, places, p
     pack = grid.get("/api/v1/collect/pack").json
     assert [o for o in pack["organisations"] if o[2] == code][0][3] == places["grid"]["plate"]
 
+
+def test_an_approved_shop_waits_for_its_binding_at_its_new_room(app, as_user, places, photo):
+    """The grid worker may come after the shop was approved: it is still listed for binding, now at
+    the room its approval made, and stays listed if a binding naming it is turned down."""
+    police, grid = as_user("police"), as_user("grid")
+    shop = police.post("/api/v1/submissions", json=shop_body(places["grid"]["building"], photo, room=unique("5"))).json
+    assert approve_all_steps(as_user, shop["id"])["status"] == "approved"
+    with app.app_context():
+        room = db.session.get(Room, db.session.scalar(select(Submission.room_id).where(Submission.client_id == shop["id"])))
+        room_code = room.object_code
+    [waiting] = [s for s in grid.get("/api/v1/collect/pack").json["shops"] if s["id"] == shop["id"]]
+    assert (waiting["status"], waiting["status_label"], waiting["room_code"]) == ("approved", "已通过", room_code)
+
+    binding = grid.post("/api/v1/submissions", json=bind_body(room_code, credit_code_for("92"), shop=shop["id"])).json
+    assert shop["id"] not in [s["id"] for s in grid.get("/api/v1/collect/pack").json["shops"]]  # on its way
+    item = as_user("admin").get(f"/api/v1/review/items/{binding['id']}").json
+    turned_down = as_user(REVIEWER_OF_ROLE[item["step_role"]]).post(
+        f"/api/v1/review/items/{binding['id']}/reject", json={"reason": "营业执照照片与门店不符"})
+    assert turned_down.status_code == 200, turned_down.json
+    assert shop["id"] in [s["id"] for s in grid.get("/api/v1/collect/pack").json["shops"]]  # waiting again
+
+    code = credit_code_for("92")
+    bound = grid.post("/api/v1/submissions", json=bind_body(room_code, code, shop=shop["id"])).json
+    assert approve_all_steps(as_user, bound["id"])["status"] == "approved"
+    pack = grid.get("/api/v1/collect/pack").json
+    assert shop["id"] not in [s["id"] for s in pack["shops"]]
+    assert [o[4] for o in pack["organisations"] if o[2] == code] == [room_code]  # bound at the shop's room
 
 def test_a_bad_credit_code_names_the_field_and_the_check_character(app, as_user, places):
     code = credit_code_for("92")
