@@ -14,11 +14,15 @@ export async function load() {
   return current;
 }
 
+let lastConfirmed = null;
+
 // Fetched again unless the server says the phone's is current; whether it changed.
 export async function refresh() {
+  const asked = Date.now(); // the server's answer holds what was on record by then, not later
   const fresh = await api.pack(current?.etag);
+  lastConfirmed = asked;
   if (!fresh) return false;
-  const saved = { etag: fresh.etag, data: fresh.data, fetchedAt: Date.now() };
+  const saved = { etag: fresh.etag, data: fresh.data, fetchedAt: asked };
   await store.setMeta('pack', saved);
   use(saved);
   return true;
@@ -26,6 +30,8 @@ export async function refresh() {
 
 export function ready() { return Boolean(current); }
 export function fetchedAt() { return current?.fetchedAt; }
+// When the server last said the pack on the phone is its current one (fetched, or answered 304).
+export function confirmedAt() { return lastConfirmed ?? current?.fetchedAt ?? 0; }
 
 function use(saved) {
   current = saved;

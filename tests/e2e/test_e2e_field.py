@@ -768,6 +768,37 @@ def test_an_app_left_open_all_day_shows_the_shops_collected_since(phone, plate, 
     assert not grid.errors
 
 
+def test_an_approved_shop_is_bound_and_again_after_the_binding_is_turned_down(phone, plate, places, as_user):
+    """The grid worker comes after the shop was approved: it is listed (已通过) and bound at its room.
+    The binding is turned down; once the phone has the newer pack, the shop can be bound again."""
+    [name] = [unique("审核通过的店")]
+    [shop_id] = shops_submitted(as_user, places, [name])
+    approve_all_steps(as_user, shop_id)
+    grid = phone("grid")
+    scan(grid, plate)
+    listed = grid.locator("#shops li", has_text=name)
+    expect(listed.locator(".chip")).to_have_text("已通过")
+    listed.locator(f"[data-shop='{shop_id}']").click()
+    grid.fill("[name=credit_code]", credit_code_for("92"))
+    grid.click("#bind")
+    expect(grid.locator("#item-state")).to_have_text("已上传")
+    binding_id = grid.url.split("#/item/")[1]
+    grid.goto("/app/#/")
+    scan(grid, plate)
+    expect(listed).to_contain_text("已提交绑定，待审核")
+    item = as_user("admin").get(f"/api/v1/review/items/{binding_id}").json
+    turned_down = as_user(REVIEWER_OF_ROLE[item["step_role"]]).post(
+        f"/api/v1/review/items/{binding_id}/reject", json={"reason": "信用代码与营业执照不符"})
+    assert turned_down.status_code == 200, turned_down.json
+    grid.goto("/app/#/")
+    with grid.expect_response("**/api/v1/collect/pack*") as answer:
+        grid.reload()  # the app opened again: the server's pack lists the shop again, as before the binding
+    assert answer.value.status == 304
+    scan(grid, plate)
+    expect(listed.locator(f"[data-shop='{shop_id}']")).to_have_text("绑定单位")
+    assert not grid.errors
+
+
 def test_returned_submissions_come_first_in_the_inbox(app, phone, places, as_user):
     names = [unique("退回测试店"), unique("正常店")]
     ids = shops_submitted(as_user, places, names)

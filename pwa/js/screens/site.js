@@ -22,7 +22,10 @@ export async function render([code], query) {
   const carry = `token=${token ?? ''}${taskId ? `&task=${taskId}` : ''}`;
   const items = await store.outboxItems();
   const shops = pack.shopsAt(plate.code, items);
-  const bindingsSent = new Set(items.filter((i) => i.kind === 'binding').map((i) => i.body.shop));
+  // Shops a binding from this phone is on its way for. Once the server confirmed the pack after it
+  // was sent, the pack knows: a shop it still lists had that binding turned down, and can be bound again.
+  const bindingsSent = new Set(items.filter((i) => i.kind === 'binding' && i.state !== 'failed'
+    && !(i.state === 'sent' && i.sentAt < pack.confirmedAt())).map((i) => i.body.shop));
   const organisations = pack.organisationsAt(plate.code);
   const buildings = pack.buildingsOf(plate.code);
   show(
