@@ -25,8 +25,13 @@ export async function refresh() {
   const saved = { etag: fresh.etag, data: fresh.data, fetchedAt: asked };
   await store.setMeta('pack', saved);
   use(saved);
+  for (const fn of listeners) fn();
   return true;
 }
+
+// Screens showing what the pack holds draw again when a fresher one arrives.
+const listeners = new Set();
+export function onChange(fn) { listeners.add(fn); return () => listeners.delete(fn); }
 
 export function ready() { return Boolean(current); }
 export function fetchedAt() { return current?.fetchedAt; }

@@ -727,21 +727,19 @@ def test_the_phones_own_shops_count_at_their_address_before_its_pack_has_them(ph
     expect(police.locator("#start-scan")).to_be_visible()
     assert photos_on_phone(police) == 1  # the waiting shop's; the given-up draft's copy of it is its too
 
-    police.route("**/api/v1/collect/pack*", lambda route: route.abort())  # the pack stays the one without it
-    police.context.set_offline(False)  # uploaded
-    police.goto("/app/#/outbox")
-    expect(police.locator("#outbox li", has_text=name)).to_have_attribute("data-state", "sent")
-    police.goto("/app/#/")
     scan(police, plate)
+    expect(own.locator(".chip")).to_have_text("本机待上传")
+    police.route("**/api/v1/collect/pack*", lambda route: route.abort())  # the pack stays the one without it
+    police.context.set_offline(False)  # uploaded while the officer looks at the plate
     expect(own.locator(".chip")).to_have_text("已提交，待审核")
     assert not police.errors
 
 
 def test_an_app_left_open_all_day_shows_the_shops_collected_since(phone, plate, places, as_user):
     """The grid worker opened the app in the morning and never closed it. A shop an officer collects
-    at the plate later shows when the plate is opened again, or the app comes back to the screen,
-    once a few minutes have passed: the pack is asked for again (not on every screen: it is the
-    phone's largest download)."""
+    at the plate later shows when the app comes back to the screen, or a plate is opened, once a few
+    minutes have passed: the pack is asked for again (not on every screen: it is the phone's largest
+    download), and the plate's screen is drawn again in place."""
     grid = phone("grid")
     grid.clock.install()
     grid.reload()
@@ -755,16 +753,17 @@ def test_an_app_left_open_all_day_shows_the_shops_collected_since(phone, plate, 
     expect(grid.locator("main")).not_to_contain_text(name)  # the morning's pack, checked a moment ago
     assert asked() == at_start
 
-    grid.clock.fast_forward("05:01")
-    grid.goto("/app/#/")
-    scan(grid, plate)
+    grid.clock.fast_forward("05:01")  # the phone in a pocket, then out again, on the plate's screen
+    grid.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
     expect(grid.locator("#shops")).to_contain_text(name)  # drawn again with the fresher pack
     assert asked() == at_start + 1
 
-    grid.clock.fast_forward("05:01")  # the phone in a pocket, then out again
+    grid.clock.fast_forward("05:01")
+    grid.goto("/app/#/")
     with grid.expect_response("**/api/v1/collect/pack*") as answer:
-        grid.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+        scan(grid, plate)
     assert answer.value.status == 304  # nothing new: not downloaded again
+    expect(grid.locator("#shops")).to_contain_text(name)
     assert not grid.errors
 
 

@@ -9,51 +9,62 @@ import * as tasks from '../tasks.js';
 import { go, h, show, uuid } from '../ui.js';
 
 export async function render([code], query) {
-  const plate = pack.plateOf(code);
-  if (!plate) {
-    show(h('h1', {}, '未找到门牌'), h('p', {}, `地址包中没有编码 ${code}：它不在您的辖区内，或地址包需要联网更新。`),
-      h('a', { class: 'button', href: '#/scan' }, '重新扫码'));
-    return;
-  }
   const token = query.get('token') || null;
   const task = query.get('task') ? await tasks.cached(query.get('task')) : null;
-  // Only at the task's own plate does a new submission answer it.
-  const taskId = task?.door_plate_code === plate.code ? task.id : null;
-  const carry = `token=${token ?? ''}${taskId ? `&task=${taskId}` : ''}`;
-  const items = await store.outboxItems();
-  const shops = pack.shopsAt(plate.code, items);
-  // Shops a binding from this phone is on its way for. Once the server confirmed the pack after it
-  // was sent, the pack knows: a shop it still lists had that binding turned down, and can be bound again.
-  const bindingsSent = new Set(items.filter((i) => i.kind === 'binding' && i.state !== 'failed'
-    && !(i.state === 'sent' && i.sentAt < pack.confirmedAt())).map((i) => i.body.shop));
-  const organisations = pack.organisationsAt(plate.code);
-  const buildings = pack.buildingsOf(plate.code);
-  show(
-    task && taskCard(task, taskId !== null),
-    h('h1', {}, '门牌地址'),
-    h('div', { class: 'card' }, h('div', { class: 'address', id: 'plate-address' }, pack.addressText(plate)),
-      h('p', { class: 'muted' }, `${buildings.length} 栋楼 · 编码 ${plate.code}`)),
-    can('collect.submit') && h('button', { id: 'collect', onclick: () => startCollecting(plate, token, taskId) }, '采集门店（拍门头照）'),
-    h('h2', {}, '待绑定的门店'),
-    shops.length ? h('ul', { class: 'list', id: 'shops' }, shops.map((s) => h('li', { class: 'item' },
-      h('b', {}, s.name), ' ', h('span', { class: 'chip' }, s.status_label),
-      h('div', { class: 'muted' }, s.address_text),
-      bindingsSent.has(s.id) ? h('p', { class: 'ok' }, '已提交绑定，待审核')
-        : can('actuals.write') && h('button', { class: 'small', 'data-shop': s.id,
-          onclick: () => go(`#/bind/${plate.code}?shop=${s.id}&${carry}`) }, '绑定单位'))))
-      : h('p', { class: 'muted' }, '这个门牌下没有待绑定的门店'),
-    h('h2', {}, '已绑定的单位'),
-    organisations.length ? h('ul', { class: 'list', id: 'organisations' }, organisations.map((o) => h('li', { class: 'item' },
-      h('b', {}, o.name), h('div', { class: 'muted' }, o.creditCode ?? '无统一社会信用代码'))))
-      : h('p', { class: 'muted' }, '暂无'),
-    can('actuals.write') && h('button', { class: 'secondary', id: 'bind-other', onclick: () => go(`#/bind/${plate.code}?${carry}`) },
-      '按信用代码绑定其他单位'),
-  );
+  let shown = null;
+  // Drawn from the pack and the outbox on the phone, and again when either changes (a fresher pack
+  // with shops collected since, a shop of this phone's uploaded), unless nothing shown changed.
+  const draw = async () => {
+    const plate = pack.plateOf(code);
+    const items = await store.outboxItems();
+    const here = plate && { shops: pack.shopsAt(plate.code, items), sent: bindingsSent(items),
+      organisations: pack.organisationsAt(plate.code), buildings: pack.buildingsOf(plate.code) };
+    const showing = JSON.stringify(here);
+    if (showing === shown) return;
+    shown = showing;
+    if (!plate) {
+      show(h('h1', {}, '未找到门牌'), h('p', {}, `地址包中没有编码 ${code}：它不在您的辖区内，或地址包需要联网更新。`),
+        h('a', { class: 'button', href: '#/scan' }, '重新扫码'));
+      return;
+    }
+    // Only at the task's own plate does a new submission answer it.
+    const taskId = task?.door_plate_code === plate.code ? task.id : null;
+    const carry = `token=${token ?? ''}${taskId ? `&task=${taskId}` : ''}`;
+    const { shops, sent, organisations, buildings } = here;
+    show(
+      task && taskCard(task, taskId !== null),
+      h('h1', {}, '门牌地址'),
+      h('div', { class: 'card' }, h('div', { class: 'address', id: 'plate-address' }, pack.addressText(plate)),
+        h('p', { class: 'muted' }, `${buildings.length} 栋楼 · 编码 ${plate.code}`)),
+      can('collect.submit') && h('button', { id: 'collect', onclick: () => startCollecting(plate, token, taskId) }, '采集门店（拍门头照）'),
+      h('h2', {}, '待绑定的门店'),
+      shops.length ? h('ul', { class: 'list', id: 'shops' }, shops.map((s) => h('li', { class: 'item' },
+        h('b', {}, s.name), ' ', h('span', { class: 'chip' }, s.status_label),
+        h('div', { class: 'muted' }, s.address_text),
+        sent.includes(s.id) ? h('p', { class: 'ok' }, '已提交绑定，待审核')
+          : can('actuals.write') && h('button', { class: 'small', 'data-shop': s.id,
+            onclick: () => go(`#/bind/${plate.code}?shop=${s.id}&${carry}`) }, '绑定单位'))))
+        : h('p', { class: 'muted' }, '这个门牌下没有待绑定的门店'),
+      h('h2', {}, '已绑定的单位'),
+      organisations.length ? h('ul', { class: 'list', id: 'organisations' }, organisations.map((o) => h('li', { class: 'item' },
+        h('b', {}, o.name), h('div', { class: 'muted' }, o.creditCode ?? '无统一社会信用代码'))))
+        : h('p', { class: 'muted' }, '暂无'),
+      can('actuals.write') && h('button', { class: 'secondary', id: 'bind-other', onclick: () => go(`#/bind/${plate.code}?${carry}`) },
+        '按信用代码绑定其他单位'),
+    );
+  };
+  await draw();
   if (!app.user) go('#/');
-  // Shown at once from the pack on the phone; drawn again if a fresher one has shops or
-  // organisations that came since, unless the user has moved on.
-  const shown = document.getElementById('plate-address');
-  refreshStalePack().then((changed) => { if (changed && shown.isConnected) render([code], query); });
+  refreshStalePack();
+  const stops = [store.onChange(draw), pack.onChange(draw)];
+  return () => stops.forEach((stop) => stop());
+}
+
+// Shops a binding from this phone is on its way for. Once the server confirmed the pack after it was
+// sent, the pack knows: a shop it still lists had that binding turned down, and can be bound again.
+function bindingsSent(items) {
+  return items.filter((i) => i.kind === 'binding' && i.state !== 'failed'
+    && !(i.state === 'sent' && i.sentAt < pack.confirmedAt())).map((i) => i.body.shop);
 }
 
 function taskCard(task, here) {
