@@ -21,20 +21,23 @@ export async function refresh() {
   const asked = Date.now(); // the server's answer holds what was on record by then, not later
   const fresh = await api.pack(current?.etag);
   lastConfirmed = asked;
-  if (!fresh) return false;
-  const saved = { etag: fresh.etag, data: fresh.data, fetchedAt: asked };
-  await store.setMeta('pack', saved);
-  use(saved);
+  if (fresh) {
+    const saved = { etag: fresh.etag, data: fresh.data, fetchedAt: asked };
+    await store.setMeta('pack', saved);
+    use(saved);
+  }
   for (const fn of listeners) fn();
-  return true;
+  return Boolean(fresh);
 }
 
-// Screens showing what the pack holds draw again when a fresher one arrives.
+// Screens showing what the pack holds draw again when the server has answered (a fresher pack, or
+// the phone's confirmed as current).
 const listeners = new Set();
 export function onChange(fn) { listeners.add(fn); return () => listeners.delete(fn); }
 
 export function ready() { return Boolean(current); }
 export function fetchedAt() { return current?.fetchedAt; }
+export function size() { return { plates: current.data.door_plates.length, buildings: current.data.buildings.length }; }
 // When the server last said the pack on the phone is its current one (fetched, or answered 304).
 export function confirmedAt() { return lastConfirmed ?? current?.fetchedAt ?? 0; }
 

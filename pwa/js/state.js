@@ -2,19 +2,21 @@
 // version and whether the address pack could be fetched.
 import * as pack from './pack.js';
 
-export const app = { user: null, signedOut: false, version: null, packError: null, packCheckedAt: 0 };
+export const app = { user: null, signedOut: false, version: null, packError: null };
 
 export function can(permission) { return Boolean(app.user?.permissions?.includes(permission)); }
 
+let packAskedAt = 0;
+
 // Whether the pack changed (false also when it could not be fetched: the pack kept stands).
 export async function refreshPack() {
-  app.packCheckedAt = Date.now();
+  packAskedAt = Date.now();
   try {
     const changed = await pack.refresh();
     app.packError = null;
     return changed;
   } catch (e) {
-    if (!e.offline && e.status !== 401) app.packError = e.message;
+    if (!e.offline && e.status !== 401) app.packError = `地址包没有更新（${e.message}），手机上的地址包照常可用，请稍后再试`;
     return false;
   }
 }
@@ -24,6 +26,6 @@ export async function refreshPack() {
 // day then shows the shops colleagues collected since, without being closed and opened again.
 const PACK_CHECK_EVERY_MS = 5 * 60_000;
 export async function refreshStalePack() {
-  if (!navigator.onLine || Date.now() - (app.packCheckedAt ?? 0) < PACK_CHECK_EVERY_MS) return false;
+  if (!navigator.onLine || Date.now() - packAskedAt < PACK_CHECK_EVERY_MS) return false;
   return refreshPack();
 }

@@ -798,6 +798,30 @@ def test_an_approved_shop_is_bound_and_again_after_the_binding_is_turned_down(ph
     assert not grid.errors
 
 
+def test_the_start_screen_says_when_the_pack_was_last_checked_and_why_it_could_not_be(phone, screenshot):
+    grid = phone("grid")  # opened: the pack fetched
+    status = grid.locator("#pack-status")
+    expect(status).to_contain_text("栋楼，更新于")
+    expect(status).not_to_contain_text("核对无变化")
+    expect(grid.locator("#pack-error")).to_be_hidden()
+    with grid.expect_response("**/api/v1/collect/pack*") as answer:
+        grid.reload()  # opened again later
+    assert answer.value.status == 304
+    expect(status).to_contain_text("核对无变化")  # the line updated when the server answered
+
+    grid.route("**/api/v1/collect/pack*", lambda route: route.fulfill(status=503, body="busy"))
+    update = grid.get_by_role("button", name="更新地址包")
+    update.click()
+    expect(grid.locator("#pack-error")).to_have_text("地址包没有更新（服务器返回 503），手机上的地址包照常可用，请稍后再试")
+    expect(update).to_be_enabled()
+    expect(status).to_contain_text("个门牌")  # the pack kept stands
+    screenshot(grid, "field-home-pack-error-phone", full_page=False)
+    grid.unroute("**/api/v1/collect/pack*")
+    update.click()
+    expect(grid.locator("#pack-error")).to_be_hidden()
+    assert not grid.errors
+
+
 def test_returned_submissions_come_first_in_the_inbox(app, phone, places, as_user):
     names = [unique("退回测试店"), unique("正常店")]
     ids = shops_submitted(as_user, places, names)

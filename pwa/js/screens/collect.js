@@ -137,9 +137,9 @@ function buildingStep(draft, plate) {
 async function addressStep(draft, plate) {
   const building = pack.building(draft.building);
   const form = shopForm(building, draft);
-  // A shop already collected at this address (by anyone and still in review, or on this phone): most
-  // often the same shop again, which the reviewer would only have to turn down. Said, not refused:
-  // two shops can share a room.
+  // A shop already collected at this address (by anyone, in review or approved and not yet bound, or
+  // on this phone): most often the same shop again, which the reviewer would only have to turn down.
+  // Said, not refused: two shops can share a room.
   const known = h('p', { class: 'comment', id: 'address-known', 'aria-live': 'polite' });
   const shops = pack.shopsAt(building.plate, await store.outboxItems());
   const checkKnown = () => {

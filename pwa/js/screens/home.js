@@ -16,8 +16,8 @@ export async function render() {
   }
   const [draft, items] = await Promise.all([store.getDraft(), store.outboxItems()]);
   const waiting = outbox.pending(items).length;
-  const data = pack.ready() ? (await pack.load()).data : null;
   const kept = (await store.getMeta('inbox'))?.tasks ?? [];
+  const packError = h('p', { class: 'error', id: 'pack-error', hidden: !app.packError }, app.packError ?? '');
   show(
     h('h1', {}, `${app.user.display_name || app.user.username}，您好`),
     h('p', { class: 'muted' }, app.user.role_label),
@@ -27,19 +27,30 @@ export async function render() {
     h('a', { class: 'button secondary', href: '#/outbox' }, waiting ? `待上传 ${waiting} 条` : '待上传（无）'),
     h('div', { class: 'card' },
       h('b', {}, '离线地址包'),
-      h('p', { class: 'muted', id: 'pack-status' }, data
-        ? `${data.door_plates.length} 个门牌、${data.buildings.length} 栋楼，更新于 ${when(pack.fetchedAt())}`
-        : '尚未下载：联网后自动下载，下载后可离线扫码采集'),
-      app.packError && h('p', { class: 'error' }, app.packError),
+      h('p', { class: 'muted', id: 'pack-status' }, packStatus()),
+      packError,
       h('button', { class: 'secondary', onclick: async (e) => {
         e.target.disabled = true;
         e.target.textContent = '正在更新…';
         await refreshPack();
-        if (e.target.isConnected) render(); // not if the user has moved on meanwhile
+        e.target.disabled = false;
+        e.target.textContent = '更新地址包';
+        packError.textContent = app.packError ?? '';
+        packError.hidden = !app.packError;
       } }, '更新地址包')),
     h('p', { class: 'version', id: 'version' }, `版本 ${app.version ?? '—'}`),
   );
   refreshReminder(items);
+  // The pack fetched or confirmed after this screen was drawn (the app checks it as it opens).
+  const status = document.getElementById('pack-status');
+  return pack.onChange(() => { status.textContent = packStatus(); });
+}
+
+function packStatus() {
+  if (!pack.ready()) return '尚未下载：联网后自动下载，下载后可离线扫码采集';
+  const { plates, buildings } = pack.size();
+  const checked = pack.confirmedAt() > pack.fetchedAt() ? `，${when(pack.confirmedAt())} 核对无变化` : '';
+  return `${plates} 个门牌、${buildings} 栋楼，更新于 ${when(pack.fetchedAt())}${checked}`;
 }
 
 function reminderLink(open, items) {
