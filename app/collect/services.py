@@ -489,17 +489,19 @@ _ROOM_CODE = Submission.data["room_code"].as_string()
 
 def _shops_to_bind(scope) -> list[dict]:
     """Shops collected, in review or approved, that no binding names yet (one turned down does not
-    count). An approved shop's room is on record, so its organisation is bound at that room. Read as
-    columns, not submissions: a jurisdiction may have thousands, and every opening of the app builds
-    the pack."""
+    count) and whose room has had no organisation bound since (by an office, not through the app).
+    An approved shop's room is on record, so its organisation is bound at that room. Read as columns,
+    not submissions: a jurisdiction may have thousands, and every opening of the app builds the pack."""
     named = select(Submission.shop_id).where(Submission.kind == "binding", Submission.shop_id.is_not(None),
                                              Submission.status != "rejected")
+    bound_since = select(Binding.id).where(Binding.room_id == Submission.room_id, Binding.active,
+                                           Binding.started_at >= Submission.received_at).exists()
     rows = db.session.execute(
         select(Submission.client_id, DoorPlate.object_code, *_SHOP_FIELDS, Submission.address_text,
                func.coalesce(Room.object_code, _ROOM_CODE), Submission.status)
         .join(DoorPlate, Submission.door_plate_id == DoorPlate.id).outerjoin(Room, Submission.room_id == Room.id)
         .where(Submission.kind == "shop", Submission.status.in_((*PENDING, "approved")), scope.clause(Submission),
-               Submission.id.not_in(named)).order_by(Submission.id)).all()
+               Submission.id.not_in(named), ~bound_since).order_by(Submission.id)).all()
     return [{"id": client_id, "door_plate": plate_code, "name": name, "business_kind": kind, "address_text": text,
              "room_code": room_code, "status": status, "status_label": SUBMISSION_STATUSES[status]}
             for client_id, plate_code, name, kind, text, room_code, status in rows]

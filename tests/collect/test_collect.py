@@ -343,6 +343,21 @@ def test_an_approved_shop_waits_for_its_binding_at_its_new_room(app, as_user, pl
     assert shop["id"] not in [s["id"] for s in pack["shops"]]
     assert [o[4] for o in pack["organisations"] if o[2] == code] == [room_code]  # bound at the shop's room
 
+
+def test_a_shop_whose_room_an_office_bound_a_business_to_since_is_no_longer_listed(app, as_user, places, photo):
+    police, grid, office = as_user("police"), as_user("grid"), as_user("admin")
+    shop = police.post("/api/v1/submissions", json=shop_body(places["grid"]["building"], photo, room=unique("6"))).json
+    approve_all_steps(as_user, shop["id"])
+    with app.app_context():
+        room_code = db.session.scalar(select(Room.object_code).join(Submission, Submission.room_id == Room.id)
+                                      .where(Submission.client_id == shop["id"]))
+    assert shop["id"] in [s["id"] for s in grid.get("/api/v1/collect/pack").json["shops"]]
+    org = office.post("/api/v1/organisations", json={"name": shop["data"]["shop_name"], "kind": "individual",
+                                                     "credit_code": credit_code_for("92"), "area_code": places["grid"]["area"]})
+    assert org.status_code == 201, org.json
+    assert office.post(f"/api/v1/organisations/{org.json['object_code']}/binding", json={"address_code": room_code}).status_code == 201
+    assert shop["id"] not in [s["id"] for s in grid.get("/api/v1/collect/pack").json["shops"]]  # bound by the office
+
 def test_a_bad_credit_code_names_the_field_and_the_check_character(app, as_user, places):
     code = credit_code_for("92")
     wrong = code[:17] + ("0" if code[17] != "0" else "1")
