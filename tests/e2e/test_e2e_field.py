@@ -730,8 +730,12 @@ def test_the_phones_own_shops_count_at_their_address_before_its_pack_has_them(ph
     scan(police, plate)
     expect(own.locator(".chip")).to_have_text("本机待上传")
     police.route("**/api/v1/collect/pack*", lambda route: route.abort())  # the pack stays the one without it
+    police.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # down the list
+    scrolled = police.evaluate("window.scrollY")
+    assert scrolled > 0
     police.context.set_offline(False)  # uploaded while the officer looks at the plate
     expect(own.locator(".chip")).to_have_text("已提交，待审核")
+    assert abs(police.evaluate("window.scrollY") - scrolled) <= 2  # drawn again where it was, not at the top
     assert not police.errors
 
 

@@ -21,6 +21,7 @@ export async function render([code], query) {
       organisations: pack.organisationsAt(plate.code), buildings: pack.buildingsOf(plate.code) };
     const showing = JSON.stringify(here);
     if (showing === shown) return;
+    const again = shown !== null;
     shown = showing;
     if (!plate) {
       show(h('h1', {}, '未找到门牌'), h('p', {}, `地址包中没有编码 ${code}：它不在您的辖区内，或地址包需要联网更新。`),
@@ -31,6 +32,7 @@ export async function render([code], query) {
     const taskId = task?.door_plate_code === plate.code ? task.id : null;
     const carry = `token=${token ?? ''}${taskId ? `&task=${taskId}` : ''}`;
     const { shops, sent, organisations, buildings } = here;
+    const scrolled = window.scrollY; // drawn again: the list stays where the user scrolled it
     show(
       task && taskCard(task, taskId !== null),
       h('h1', {}, '门牌地址'),
@@ -52,6 +54,7 @@ export async function render([code], query) {
       can('actuals.write') && h('button', { class: 'secondary', id: 'bind-other', onclick: () => go(`#/bind/${plate.code}?${carry}`) },
         '按信用代码绑定其他单位'),
     );
+    if (again) window.scrollTo(0, scrolled);
   };
   await draw();
   if (!app.user) go('#/');
