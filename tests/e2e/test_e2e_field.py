@@ -292,9 +292,13 @@ def test_offline_from_scan_to_submit_then_online_arrives_exactly_once(app, phone
     screenshot(police, "field-outbox-offline-phone", full_page=False)
     assert submissions(app, client_id) == []
 
+    police.goto("/app/#/")
+    expect(police.locator("#outbox-link")).to_have_text("待上传 1 条")
     police.context.set_offline(False)  # back in signal: the app uploads by itself
-    expect(police.locator(f"#outbox [data-id='{client_id}'] .chip")).to_have_text("已上传")
+    expect(police.locator("#outbox-link")).to_have_text("待上传（无）")  # the start screen keeps count
     expect(police.locator("#badge")).to_be_hidden()
+    police.goto("/app/#/outbox")
+    expect(police.locator(f"#outbox [data-id='{client_id}'] .chip")).to_have_text("已上传")
     [row] = submissions(app, client_id)
     assert row["data"]["shop_name"] == shop_name and len(row["photos"]) == 1
     assert stored_photo(app, row["photos"][0]).size == (1365, 2048)

@@ -15,16 +15,16 @@ export async function render() {
     return;
   }
   const [draft, items] = await Promise.all([store.getDraft(), store.outboxItems()]);
-  const waiting = outbox.pending(items).length;
   const kept = (await store.getMeta('inbox'))?.tasks ?? [];
   const packError = h('p', { class: 'error', id: 'pack-error', hidden: !app.packError }, app.packError ?? '');
+  const outboxLink = h('a', { class: 'button secondary', href: '#/outbox', id: 'outbox-link' }, waitingText(items));
   show(
     h('h1', {}, `${app.user.display_name || app.user.username}，您好`),
     h('p', { class: 'muted' }, app.user.role_label),
     h('a', { class: 'button', href: '#/scan', id: 'start-scan' }, '扫门牌二维码'),
     draft && h('a', { class: 'button secondary', href: '#/collect', id: 'resume' }, '继续未完成的采集'),
     h('div', { id: 'task-reminder-slot' }, reminderLink(kept, items)),
-    h('a', { class: 'button secondary', href: '#/outbox' }, waiting ? `待上传 ${waiting} 条` : '待上传（无）'),
+    outboxLink,
     h('div', { class: 'card' },
       h('b', {}, '离线地址包'),
       h('p', { class: 'muted', id: 'pack-status' }, packStatus()),
@@ -41,9 +41,16 @@ export async function render() {
     h('p', { class: 'version', id: 'version' }, `版本 ${app.version ?? '—'}`),
   );
   refreshReminder(items);
-  // The pack fetched or confirmed after this screen was drawn (the app checks it as it opens).
+  // The pack fetched or confirmed, items uploaded, after this screen was drawn.
   const status = document.getElementById('pack-status');
-  return pack.onChange(() => { status.textContent = packStatus(); });
+  const stops = [pack.onChange(() => { status.textContent = packStatus(); }),
+    store.onChange(async () => { outboxLink.textContent = waitingText(await store.outboxItems()); })];
+  return () => stops.forEach((stop) => stop());
+}
+
+function waitingText(items) {
+  const waiting = outbox.pending(items).length;
+  return waiting ? `待上传 ${waiting} 条` : '待上传（无）';
 }
 
 function packStatus() {
