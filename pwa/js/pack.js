@@ -16,7 +16,7 @@ export async function load() {
 
 let lastConfirmed = null;
 
-// Fetched again unless the server says the phone's is current; whether it changed.
+// Fetched again unless the server says the phone's is current.
 export async function refresh() {
   const asked = Date.now(); // the server's answer holds what was on record by then, not later
   const fresh = await api.pack(current?.etag);
@@ -27,7 +27,6 @@ export async function refresh() {
     use(saved);
   }
   for (const fn of listeners) fn();
-  return Boolean(fresh);
 }
 
 // Screens showing what the pack holds draw again when the server has answered (a fresher pack, or

@@ -8,16 +8,14 @@ export function can(permission) { return Boolean(app.user?.permissions?.includes
 
 let packAskedAt = 0;
 
-// Whether the pack changed (false also when it could not be fetched: the pack kept stands).
+// Could it not be fetched, the pack kept stands (and app.packError says why, unless offline).
 export async function refreshPack() {
   packAskedAt = Date.now();
   try {
-    const changed = await pack.refresh();
+    await pack.refresh();
     app.packError = null;
-    return changed;
   } catch (e) {
     if (!e.offline && e.status !== 401) app.packError = `地址包没有更新（${e.message}），手机上的地址包照常可用，请稍后再试`;
-    return false;
   }
 }
 
@@ -26,6 +24,5 @@ export async function refreshPack() {
 // day then shows the shops colleagues collected since, without being closed and opened again.
 const PACK_CHECK_EVERY_MS = 5 * 60_000;
 export async function refreshStalePack() {
-  if (!navigator.onLine || Date.now() - packAskedAt < PACK_CHECK_EVERY_MS) return false;
-  return refreshPack();
+  if (navigator.onLine && Date.now() - packAskedAt >= PACK_CHECK_EVERY_MS) await refreshPack();
 }

@@ -18,6 +18,7 @@ export async function render() {
   const kept = (await store.getMeta('inbox'))?.tasks ?? [];
   const packError = h('p', { class: 'error', id: 'pack-error', hidden: !app.packError }, app.packError ?? '');
   const outboxLink = h('a', { class: 'button secondary', href: '#/outbox', id: 'outbox-link' }, waitingText(items));
+  const status = h('p', { class: 'muted', id: 'pack-status' }, packStatus());
   show(
     h('h1', {}, `${app.user.display_name || app.user.username}，您好`),
     h('p', { class: 'muted' }, app.user.role_label),
@@ -27,7 +28,7 @@ export async function render() {
     outboxLink,
     h('div', { class: 'card' },
       h('b', {}, '离线地址包'),
-      h('p', { class: 'muted', id: 'pack-status' }, packStatus()),
+      status,
       packError,
       h('button', { class: 'secondary', onclick: async (e) => {
         e.target.disabled = true;
@@ -42,7 +43,6 @@ export async function render() {
   );
   refreshReminder(items);
   // The pack fetched or confirmed, items uploaded, after this screen was drawn.
-  const status = document.getElementById('pack-status');
   const stops = [pack.onChange(() => { status.textContent = packStatus(); }),
     store.onChange(async () => { outboxLink.textContent = waitingText(await store.outboxItems()); })];
   return () => stops.forEach((stop) => stop());
