@@ -21,6 +21,7 @@ const MESSAGES = {
   busy: `摄像头正被其他应用占用：请关闭其他使用相机的应用后重试，${MANUAL}`,
   camera: `无法打开摄像头，请重试，${MANUAL}`,
   decoder: `扫码组件加载失败：请检查网络后刷新页面重试，${MANUAL}`,
+  ended: `摄像头已关闭（手机切换到了其他应用，或相机被占用）：请点“重新扫描”，${MANUAL}`,
 };
 
 let detectorPromise = null;
@@ -123,6 +124,16 @@ export async function startScanner(videoElement, { onCode = () => {}, onError = 
   if (stopped) {
     stop(); // stop() was called while the permission prompt was open
     return handle;
+  }
+
+  // The phone may take the camera away (iOS ends it when the app goes to the background, another
+  // app may claim it): the picture would freeze with no word, so say so.
+  for (const track of stream.getVideoTracks()) {
+    track.addEventListener('ended', () => {
+      if (stopped) return;
+      stop();
+      onError(MESSAGES.ended);
+    });
   }
 
   // iOS Safari plays a camera stream inline only when the video is muted and playsinline.

@@ -830,6 +830,39 @@ def test_the_start_screen_says_when_the_pack_was_last_checked_and_why_it_could_n
     assert not grid.errors
 
 
+def test_a_camera_the_phone_takes_away_is_said_and_scanning_again_keeps_it_under_control(new_page):
+    """iOS ends the camera when the app goes to the background, another app may claim it: the scan
+    screen says so instead of freezing, 重新扫描 opens it again, and leaving the screen after that
+    still lets the camera go."""
+    police = new_page("police", **PHONE)
+    police.add_init_script("""(() => {  // a camera showing no plate, its tracks kept for the test
+      window.cameraTracks = [];
+      navigator.mediaDevices.getUserMedia = async () => {
+        const canvas = Object.assign(document.createElement('canvas'), { width: 320, height: 240 });
+        canvas.getContext('2d').fillRect(0, 0, 320, 240);
+        const stream = canvas.captureStream(10);
+        window.cameraTracks.push(stream.getVideoTracks()[0]);
+        return stream;
+      };
+    })()""")
+    police.errors = []
+    police.on("pageerror", lambda e: police.errors.append(str(e)))
+    open_app(police)
+    police.click("#start-scan")
+    message = police.locator("#scan-message")
+    expect(message).to_have_text("将门牌上的二维码对准取景框")
+    police.wait_for_function("window.cameraTracks.length === 1")
+    police.evaluate("window.cameraTracks[0].dispatchEvent(new Event('ended'))")  # the phone took it
+    expect(message).to_contain_text("摄像头已关闭（手机切换到了其他应用，或相机被占用）")
+    assert police.evaluate("window.cameraTracks[0].readyState") == "ended"  # released, not left on
+    police.click("#scan-again")
+    expect(message).to_have_text("将门牌上的二维码对准取景框")
+    police.wait_for_function("window.cameraTracks.length === 2 && window.cameraTracks[1].readyState === 'live'")
+    police.goto("/app/#/outbox")  # the officer leaves the scan screen
+    police.wait_for_function("window.cameraTracks[1].readyState === 'ended'")  # the camera opened again went too
+    assert not police.errors
+
+
 def test_returned_submissions_come_first_in_the_inbox(app, phone, places, as_user):
     names = [unique("退回测试店"), unique("正常店")]
     ids = shops_submitted(as_user, places, names)

@@ -26,10 +26,18 @@ export async function render(args, query) {
     } else {
       scanner?.stop();
       message.replaceChildren(navigator.onLine ? '这个二维码不是本辖区的门牌，请核对后手动输入。'
-        : '地址包中没有这个门牌：请联网后更新地址包，或手动搜索。',
-      h('button', { class: 'small secondary', onclick: () => render(args, query) }, '重新扫描'));
+        : '地址包中没有这个门牌：请联网后更新地址包，或手动搜索。', again());
     }
   };
+  // Scanning again keeps this screen (and its way of letting the camera go when the officer leaves).
+  let left = false;
+  const start = async () => {
+    scanner?.stop();
+    message.textContent = '将门牌上的二维码对准取景框';
+    scanner = await startScanner(video, { onCode: found, onError: (m) => { message.replaceChildren(m, ' ', again()); } });
+    if (left) scanner.stop();
+  };
+  const again = () => h('button', { class: 'small secondary', id: 'scan-again', onclick: start }, '重新扫描');
   input.addEventListener('input', () => {
     results.replaceChildren(...pack.search(input.value).map((p) => h('li', {},
       h('button', { class: 'pick', onclick: () => go(`#/site/${p.code}?${task.slice(1)}`) }, `${p.road}${p.number}号`))));
@@ -37,8 +45,11 @@ export async function render(args, query) {
   show(h('h1', {}, '扫门牌二维码'), video, message,
     h('label', { for: 'manual' }, '扫不出来？手动输入或搜索'), input, results,
     !pack.ready() && h('p', { class: 'error' }, '离线地址包尚未下载：请联网后打开本应用'));
-  scanner = await startScanner(video, { onCode: found, onError: (m) => { message.textContent = m; } });
-  return () => scanner?.stop();
+  await start();
+  return () => {
+    left = true;
+    scanner?.stop();
+  };
 }
 
 function tokenOf(text) { return text.match(TOKEN)?.[1] ?? null; }
