@@ -316,15 +316,20 @@ def test_grid_worker_binds_the_shop_the_police_collected(app, as_user, places, p
     assert [o for o in pack["organisations"] if o[2] == code][0][3] == places["grid"]["plate"]
 
 
+def approved_room(app, client_id: str) -> str:
+    """The object code of the room an approved shop's submission put on record."""
+    with app.app_context():
+        return db.session.scalar(select(Room.object_code).join(Submission, Submission.room_id == Room.id)
+                                 .where(Submission.client_id == client_id))
+
+
 def test_an_approved_shop_waits_for_its_binding_at_its_new_room(app, as_user, places, photo):
     """The grid worker may come after the shop was approved: it is still listed for binding, now at
     the room its approval made, and stays listed if a binding naming it is turned down."""
     police, grid = as_user("police"), as_user("grid")
     shop = police.post("/api/v1/submissions", json=shop_body(places["grid"]["building"], photo, room=unique("5"))).json
     assert approve_all_steps(as_user, shop["id"])["status"] == "approved"
-    with app.app_context():
-        room = db.session.get(Room, db.session.scalar(select(Submission.room_id).where(Submission.client_id == shop["id"])))
-        room_code = room.object_code
+    room_code = approved_room(app, shop["id"])
     [waiting] = [s for s in grid.get("/api/v1/collect/pack").json["shops"] if s["id"] == shop["id"]]
     assert (waiting["status"], waiting["status_label"], waiting["room_code"]) == ("approved", "已通过", room_code)
 
@@ -348,9 +353,7 @@ def test_a_shop_whose_room_an_office_bound_a_business_to_since_is_no_longer_list
     police, grid, office = as_user("police"), as_user("grid"), as_user("admin")
     shop = police.post("/api/v1/submissions", json=shop_body(places["grid"]["building"], photo, room=unique("6"))).json
     approve_all_steps(as_user, shop["id"])
-    with app.app_context():
-        room_code = db.session.scalar(select(Room.object_code).join(Submission, Submission.room_id == Room.id)
-                                      .where(Submission.client_id == shop["id"]))
+    room_code = approved_room(app, shop["id"])
     assert shop["id"] in [s["id"] for s in grid.get("/api/v1/collect/pack").json["shops"]]
     org = office.post("/api/v1/organisations", json={"name": shop["data"]["shop_name"], "kind": "individual",
                                                      "credit_code": credit_code_for("92"), "area_code": places["grid"]["area"]})
