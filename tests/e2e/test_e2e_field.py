@@ -762,7 +762,7 @@ def test_an_app_left_open_all_day_shows_the_shops_collected_since(phone, plate, 
     assert asked() == at_start
 
     grid.clock.fast_forward("05:01")  # the phone in a pocket, then out again, on the plate's screen
-    grid.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    set_visibility(grid, "visible")
     expect(grid.locator("#shops")).to_contain_text(name)  # drawn again with the fresher pack
     assert asked() == at_start + 1
 
@@ -830,21 +830,24 @@ def test_the_start_screen_says_when_the_pack_was_last_checked_and_why_it_could_n
     assert not grid.errors
 
 
+FAKE_CAMERA_KEEPING_TRACKS = """(() => {  // a camera showing no plate, its tracks kept for the test
+  window.cameraTracks = [];
+  navigator.mediaDevices.getUserMedia = async () => {
+    const canvas = Object.assign(document.createElement('canvas'), { width: 320, height: 240 });
+    canvas.getContext('2d').fillRect(0, 0, 320, 240);
+    const stream = canvas.captureStream(10);
+    window.cameraTracks.push(stream.getVideoTracks()[0]);
+    return stream;
+  };
+})()"""
+
+
 def test_a_camera_the_phone_takes_away_is_said_and_scanning_again_keeps_it_under_control(new_page):
     """iOS ends the camera when the app goes to the background, another app may claim it: the scan
     screen says so instead of freezing, 重新扫描 opens it again, and leaving the screen after that
     still lets the camera go."""
     police = new_page("police", **PHONE)
-    police.add_init_script("""(() => {  // a camera showing no plate, its tracks kept for the test
-      window.cameraTracks = [];
-      navigator.mediaDevices.getUserMedia = async () => {
-        const canvas = Object.assign(document.createElement('canvas'), { width: 320, height: 240 });
-        canvas.getContext('2d').fillRect(0, 0, 320, 240);
-        const stream = canvas.captureStream(10);
-        window.cameraTracks.push(stream.getVideoTracks()[0]);
-        return stream;
-      };
-    })()""")
+    police.add_init_script(FAKE_CAMERA_KEEPING_TRACKS)
     police.errors = []
     police.on("pageerror", lambda e: police.errors.append(str(e)))
     open_app(police)
@@ -861,6 +864,53 @@ def test_a_camera_the_phone_takes_away_is_said_and_scanning_again_keeps_it_under
     police.goto("/app/#/outbox")  # the officer leaves the scan screen
     police.wait_for_function("window.cameraTracks[1].readyState === 'ended'")  # the camera opened again went too
     assert not police.errors
+
+
+def test_a_phone_put_away_lets_the_camera_go_and_opens_it_again_on_return(new_page):
+    """An officer who pockets the phone on the scan screen: the camera goes off (its light, the
+    battery), and is on again, reading, when the app is back in front; a screen that stopped for a
+    reason (the camera taken away) keeps saying so instead of asking for the camera again."""
+    police = new_page("police", **PHONE)
+    police.add_init_script(FAKE_CAMERA_KEEPING_TRACKS)
+    police.errors = []
+    police.on("pageerror", lambda e: police.errors.append(str(e)))
+    open_app(police)
+    police.click("#start-scan")
+    message = police.locator("#scan-message")
+    police.wait_for_function("window.cameraTracks.length === 1 && window.cameraTracks[0].readyState === 'live'")
+
+    set_visibility(police, "hidden")
+    police.wait_for_function("window.cameraTracks[0].readyState === 'ended'")
+    set_visibility(police, "visible")
+    police.wait_for_function("window.cameraTracks.length === 2 && window.cameraTracks[1].readyState === 'live'")
+    expect(message).to_have_text("将门牌上的二维码对准取景框")
+
+    police.evaluate("window.cameraTracks[1].dispatchEvent(new Event('ended'))")  # another app took it
+    expect(message).to_contain_text("摄像头已关闭")
+    set_visibility(police, "hidden")
+    set_visibility(police, "visible")
+    expect(police.locator("#scan-again")).to_be_visible()
+    assert police.evaluate("window.cameraTracks.length") == 2  # not opened behind the officer's back
+    police.click("#scan-again")
+    police.wait_for_function("window.cameraTracks.length === 3 && window.cameraTracks[2].readyState === 'live'")
+
+    police.goto("/app/#/outbox")
+    police.wait_for_function("window.cameraTracks[2].readyState === 'ended'")
+    set_visibility(police, "hidden")
+    set_visibility(police, "visible")  # another screen: nothing to open again
+    police.wait_for_timeout(300)
+    assert police.evaluate("window.cameraTracks.length") == 3
+    assert not police.errors
+
+
+def set_visibility(page, state):
+    """What the phone does when the app goes to the background or comes back (headless Chromium
+    never hides a page of its own)."""
+    page.evaluate("""(state) => {
+      Object.defineProperty(document, 'visibilityState', { value: state, configurable: true });
+      Object.defineProperty(document, 'hidden', { value: state === 'hidden', configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }""", state)
 
 
 def test_returned_submissions_come_first_in_the_inbox(app, phone, places, as_user):

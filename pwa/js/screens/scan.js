@@ -15,29 +15,56 @@ export async function render(args, query) {
     placeholder: '门牌下方的 21 位编码，或 路名+门牌号' });
   const results = h('ul', { class: 'list', id: 'results' });
   let scanner = null;
+  let opened = 0; // counts camera openings; one that is no longer the latest lets its camera go
+  let looking = false; // the camera is on and reading (not stopped by a code read or an error)
+  let paused = false; // let go while the phone was put away, to be opened again on its return
 
   const found = async (text) => {
+    looking = false;
     message.textContent = '已识别，正在查找地址…';
     const code = await resolve(text.trim());
     if (!message.isConnected) return; // the officer went elsewhere while the server looked the plate up
+    scanner?.stop();
     if (code) {
-      scanner?.stop();
       go(`#/site/${code}?token=${tokenOf(text) ?? ''}${task}`);
     } else {
-      scanner?.stop();
       message.replaceChildren(navigator.onLine ? '这个二维码不是本辖区的门牌，请核对后手动输入。'
         : '地址包中没有这个门牌：请联网后更新地址包，或手动搜索。', again());
     }
   };
   // Scanning again keeps this screen (and its way of letting the camera go when the officer leaves).
-  let left = false;
   const start = async () => {
+    const mine = ++opened;
     scanner?.stop();
+    looking = true;
     message.textContent = '将门牌上的二维码对准取景框';
-    scanner = await startScanner(video, { onCode: found, onError: (m) => { message.replaceChildren(m, ' ', again()); } });
-    if (left) scanner.stop();
+    const handle = await startScanner(video, {
+      onCode: (text) => { if (mine === opened) found(text); },
+      onError: (m) => {
+        if (mine !== opened) return;
+        looking = false;
+        message.replaceChildren(m, ' ', again());
+      },
+    });
+    if (mine === opened) scanner = handle;
+    else handle.stop(); // the officer left, or put the phone away, while the camera was opening
   };
   const again = () => h('button', { class: 'small secondary', id: 'scan-again', onclick: start }, '重新扫描');
+  // A phone put away with this screen open lets its camera go (the light, the battery, another app
+  // wanting it) and opens it again when the officer comes back; a screen showing why it stopped stays.
+  const onVisibility = () => {
+    if (document.visibilityState === 'hidden') {
+      if (!looking) return;
+      looking = false;
+      paused = true;
+      opened += 1;
+      scanner?.stop();
+    } else if (paused) {
+      paused = false;
+      start();
+    }
+  };
+  document.addEventListener('visibilitychange', onVisibility);
   input.addEventListener('input', () => {
     results.replaceChildren(...pack.search(input.value).map((p) => h('li', {},
       h('button', { class: 'pick', onclick: () => go(`#/site/${p.code}?${task.slice(1)}`) }, `${p.road}${p.number}号`))));
@@ -47,7 +74,8 @@ export async function render(args, query) {
     !pack.ready() && h('p', { class: 'error' }, '离线地址包尚未下载：请联网后打开本应用'));
   await start();
   return () => {
-    left = true;
+    opened += 1;
+    document.removeEventListener('visibilitychange', onVisibility);
     scanner?.stop();
   };
 }
