@@ -471,6 +471,7 @@ def address_pack(actor, area_code: str | None = None) -> dict:
     return {
         "area": area_code,
         "business_kinds": BUSINESS_KINDS,
+        "gps_far_m": current_app.config["REVIEW_GPS_FAR_M"],  # farther from its building, review flags a photo
         "prefixes": {str(a): province + area_index.prefix(a) for a in sorted({p[3] for p in plates})},
         "door_plates": [list(p) for p in plates],
         "buildings": [list(b) for b in buildings],

@@ -74,11 +74,17 @@ export function unitsOf(buildingCode) {
     .sort((a, b) => a.number.localeCompare(b.number, 'zh', { numeric: true }));
 }
 
+// Buildings within farM() of the position, nearest first: farther off, a photo taken here is flagged.
 export function nearby(position, limit = 8) {
   return [...(index?.buildings.values() ?? [])]
     .map((b) => ({ building: b, distance: distanceM(position.lon, position.lat, b.lon, b.lat) }))
+    .filter((n) => n.distance <= farM())
     .sort((a, b) => a.distance - b.distance).slice(0, limit);
 }
+
+// How far from its building a shop's photo may be taken before review flags it (the server's
+// REVIEW_GPS_FAR_M; a pack fetched before it was sent says nothing, so its default).
+export function farM() { return current?.data.gps_far_m ?? 200; }
 
 // Door plates whose address contains the text ("人民路12", "12号"), best first.
 export function search(text, limit = 20) {

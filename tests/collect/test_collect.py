@@ -418,18 +418,20 @@ def test_the_same_submission_sent_twice_at_once_is_stored_once(app, as_user, pla
 
 # --- the pack and the inbox ----------------------------------------------------------------------
 
-def test_the_pack_holds_the_jurisdiction_and_the_plate_tokens(app, as_user, places):
+def test_the_pack_holds_the_jurisdiction_and_the_plate_tokens(app, as_user, places, monkeypatch):
     from app.accounts.models import User
     from app.plates.services import current_plate
 
     with app.app_context():
         admin = db.session.scalar(select(User).where(User.username == "admin"))
         token = current_plate(admin, places["grid"]["plate"])[0].token
+    monkeypatch.setitem(app.config, "REVIEW_GPS_FAR_M", 350)
     grid = as_user("grid")
     response = grid.get("/api/v1/collect/pack")
     assert response.status_code == 200
     pack = response.json
     assert [token, places["grid"]["plate"]] in pack["plates"]
+    assert pack["gps_far_m"] == 350  # the phone warns where review will flag the photo's position
     plate_codes = {p[0] for p in pack["door_plates"]}
     assert places["grid"]["plate"] in plate_codes and places["township"]["plate"] not in plate_codes
     building = [b for b in pack["buildings"] if b[0] == places["grid"]["building"]][0]

@@ -124,6 +124,7 @@ def fill_in(page, plate, shop_name: str, room: str) -> str:
     address text the app shows as it will be stored."""
     page.click("#next")
     expect(page.locator("#position")).to_contain_text("已定位")
+    expect(page.locator("#far-from-plate")).to_have_count(0)  # the phone is ~20 m from the building
     own = page.locator(f"#own-buildings [data-building='{plate['building']}']")
     expect(own.locator(".dist")).to_have_text(re.compile(r"^\d+ 米$"))
     distances = [float(d.split()[0]) for d in page.locator("#nearby .dist").all_inner_texts()
@@ -160,7 +161,7 @@ def submissions(app, client_id: str) -> list:
     with app.app_context():
         found = db.session.scalars(select(Submission).where(Submission.client_id == client_id)).all()
         rows = [{"kind": s.kind, "status": s.status, "address_text": s.address_text, "data": s.data,
-                 "photos": s.photo_hashes, "lon": s.lon} for s in found]
+                 "photos": s.photo_hashes, "lon": s.lon, "flags": s.flags} for s in found]
         db.session.remove()
     return rows
 
@@ -641,6 +642,42 @@ def test_poor_gps_falls_back_to_the_plates_buildings_and_search(camera_browser, 
         expect(page.locator(f"#own-buildings [data-building='{plate['building']}'] .dist")).to_have_text("本门牌")
         page.fill("#building-search", f"{plate['building_parts']['road']}{plate['building_parts']['number']}")
         expect(page.locator(f"#building-results [data-building='{plate['building']}']")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_a_phone_far_from_the_plate_is_told_before_review_flags_it(app, camera_browser, server, plate,
+                                                                   _signed_in_states, storefront, screenshot):
+    """An officer ~3 km from the plate (a plate read off a photo at the station, or the wrong plate):
+    the building step says so and lists no far-off buildings as "nearby", the last step says review
+    will flag the photo's position, and review does."""
+    context = camera_browser.new_context(
+        base_url=server.url, storage_state=_signed_in_states("police"), permissions=["camera", "geolocation"],
+        geolocation={"latitude": plate["lat"] + 0.027, "longitude": plate["lon"], "accuracy": 10}, **PHONE)
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        open_app(page)
+        scan(page, plate)
+        photograph(page, storefront)
+        page.click("#next")
+        expect(page.locator("#far-from-plate")).to_have_text(re.compile(
+            r"^您离这个门牌约 3\.0 公里，不在门牌附近：请确认扫的是眼前的门牌。离楼栋 200 米以外拍的照片，审核时会标出。$"))
+        for distance in page.locator("#nearby .dist").all_inner_texts():  # only what is really near the phone
+            assert distance.endswith(" 米") and float(distance.split()[0]) <= 200
+        screenshot(page, "field-far-from-plate-phone", full_page=False)
+        page.click(f"#own-buildings [data-building='{plate['building']}']")
+        page.fill("[name=room]", "108")
+        page.fill("[name=shop_name]", name := unique("远处采集的店"))
+        page.select_option("[name=business_kind]", "catering")
+        page.click("#next")
+        expect(page.locator("#far-from-building")).to_have_text(
+            "拍照位置距这栋楼约 3.0 公里（超过 200 米），审核时会标出：请确认楼栋选对了。")
+        screenshot(page, "field-far-from-building-phone", full_page=False)
+        client_id = submit(page)
+        expect(page.locator("#item-state")).to_have_text("已上传")
+        [row] = submissions(app, client_id)
+        assert row["data"]["shop_name"] == name and "gps.far" in row["flags"]
     finally:
         context.close()
 

@@ -114,6 +114,7 @@ function buildingStep(draft, plate) {
   const position = draft.position;
   const precise = position && position.accuracy_m <= POOR_ACCURACY_M;
   const near = precise ? pack.nearby(position).filter((n) => n.building.plate !== plate.code || own.length === 1) : [];
+  const plateAway = precise && own.length > 0 ? Math.min(...own.map((b) => distanceFrom(position, b))) : 0;
   const results = h('ul', { class: 'list', id: 'building-results' });
   const search = h('input', { id: 'building-search', name: 'building-search', placeholder: '搜索：路名、门牌号、楼名' });
   search.addEventListener('input', () => {
@@ -125,9 +126,12 @@ function buildingStep(draft, plate) {
     : (draft.positionError || '正在定位…（也可直接从本门牌的楼栋中选择）');
   show(...header(draft, plate, '选择楼栋'),
     h('p', { class: 'muted', id: 'position' }, located),
+    plateAway > pack.farM() && h('p', { class: 'error', id: 'far-from-plate' },
+      `您离这个门牌约 ${formatDistance(plateAway)}，不在门牌附近：请确认扫的是眼前的门牌。`
+      + `离楼栋 ${pack.farM()} 米以外拍的照片，审核时会标出。`),
     h('h2', {}, '本门牌的楼栋'),
     h('ul', { class: 'list', id: 'own-buildings' }, own.map((b) => row(b, precise
-      ? formatDistance(distanceM(position.lon, position.lat, b.lon, b.lat)) : '本门牌'))),
+      ? formatDistance(distanceFrom(position, b)) : '本门牌'))),
     near.length > 0 && h('h2', {}, '附近的楼栋（由近到远）'),
     near.length > 0 && h('ul', { class: 'list', id: 'nearby' }, near.map((n) => row(n.building, formatDistance(n.distance)))),
     h('label', { for: 'building-search' }, '都不是？搜索'), search, results,
@@ -163,7 +167,10 @@ async function confirmStep(draft, plate) {
   const text = shopAddress(building, draft);
   const photos = await Promise.all(draft.photos.map((sha) => store.getPhoto(sha)));
   const kindLabel = pack.businessKinds()[draft.businessKind];
+  const away = draft.position ? distanceFrom(draft.position, building) : 0;
   show(...header(draft, plate, '核对并提交'),
+    away > pack.farM() && h('p', { class: 'error', id: 'far-from-building' },
+      `拍照位置距这栋楼约 ${formatDistance(away)}（超过 ${pack.farM()} 米），审核时会标出：请确认楼栋选对了。`),
     photos.filter(Boolean).map((p) => h('img', { class: 'photo-preview', src: URL.createObjectURL(p.blob), alt: '门头照' })),
     h('div', { class: 'card' },
       h('p', {}, h('b', {}, draft.shopName), ` · ${kindLabel}`),
@@ -182,3 +189,6 @@ async function confirmStep(draft, plate) {
     }) }, '提交'),
     back(draft, 'address'));
 }
+
+// How far the phone was from a building, in metres (review measures the same, from the photo's position).
+function distanceFrom(position, b) { return distanceM(position.lon, position.lat, b.lon, b.lat); }
