@@ -185,28 +185,55 @@ export async function startScanner(videoElement, { onCode = () => {}, onError = 
 }
 
 /**
- * Reads a QR code from a still image (a Blob or File, e.g. a photo of the plate), with the same
- * decoder as the camera. Resolves to the QR code's text, or null when the image holds none or
- * cannot be read as an image; rejects with a Chinese message when the decoder cannot be loaded.
+ * The camera of a screen that reads QR codes: start() opens it (again), letting go of what an earlier
+ * start() opened, even one still waiting on the permission prompt; stop() lets it go (a code was read);
+ * close() lets it go for good (the screen is left). A phone put away while the camera reads lets it go
+ * (its light, the battery, another app wanting it) and opens it again on return; one stopped by a code
+ * or an error stays stopped. onCode and onError as for startScanner, from the latest start() only.
  */
-export async function decodeImageFile(file) {
-  let detector;
-  try {
-    detector = await getDetector();
-  } catch {
-    throw new Error(MESSAGES.decoder);
+export function screenCamera(videoElement, { onCode = () => {}, onError = () => {} } = {}) {
+  let opened = 0; // counts start() and stop(); an opening that is no longer the latest lets go at once
+  let scanner = null;
+  let looking = false;
+  let paused = false;
+  let closed = false;
+
+  function stop() {
+    opened += 1;
+    looking = false;
+    scanner?.stop();
   }
-  let bitmap;
-  try {
-    bitmap = await createImageBitmap(file);
-  } catch {
-    return null;
+  async function start() {
+    if (closed) return;
+    stop();
+    const mine = opened;
+    looking = true;
+    paused = false;
+    const handle = await startScanner(videoElement, {
+      onCode: (text) => { if (mine === opened) { looking = false; onCode(text); } },
+      onError: (message) => { if (mine === opened) { looking = false; onError(message); } },
+    });
+    if (mine === opened) scanner = handle;
+    else handle.stop();
   }
-  try {
-    return firstQr(await detector.detect(bitmap));
-  } catch {
-    return null;
-  } finally {
-    bitmap.close();
+  function onVisibility() {
+    if (document.visibilityState === 'hidden') {
+      if (looking) {
+        stop();
+        paused = true;
+      }
+    } else if (paused) {
+      start();
+    }
   }
+  document.addEventListener('visibilitychange', onVisibility);
+  return {
+    start,
+    stop,
+    close() {
+      closed = true;
+      document.removeEventListener('visibilitychange', onVisibility);
+      stop();
+    },
+  };
 }

@@ -940,6 +940,29 @@ def test_a_phone_put_away_lets_the_camera_go_and_opens_it_again_on_return(new_pa
     assert not police.errors
 
 
+def test_the_licence_camera_is_let_go_whenever_the_bind_screen_no_longer_needs_it(new_page, plate):
+    """扫营业执照二维码 pressed twice, the phone put away and taken out, the screen left: one camera
+    at a time, none left on."""
+    grid = new_page("grid", **PHONE)
+    grid.add_init_script(FAKE_CAMERA_KEEPING_TRACKS)
+    grid.errors = []
+    grid.on("pageerror", lambda e: grid.errors.append(str(e)))
+    open_app(grid)
+    grid.goto(f"/app/#/bind/{plate['code']}")
+    scan_licence = grid.get_by_role("button", name="扫营业执照二维码")
+    scan_licence.click()
+    scan_licence.click()
+    grid.wait_for_function("window.cameraTracks.length === 2 && window.cameraTracks[1].readyState === 'live'")
+    assert grid.evaluate("window.cameraTracks[0].readyState") == "ended"
+    set_visibility(grid, "hidden")
+    grid.wait_for_function("window.cameraTracks[1].readyState === 'ended'")
+    set_visibility(grid, "visible")
+    grid.wait_for_function("window.cameraTracks.length === 3 && window.cameraTracks[2].readyState === 'live'")
+    grid.goto("/app/#/outbox")
+    grid.wait_for_function("window.cameraTracks[2].readyState === 'ended'")
+    assert not grid.errors
+
+
 def set_visibility(page, state):
     """What the phone does when the app goes to the background or comes back (headless Chromium
     never hides a page of its own)."""

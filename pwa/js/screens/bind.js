@@ -5,7 +5,7 @@ import * as credit from '../credit.js';
 import { bindingBody, bindingForm } from '../forms.js';
 import * as outbox from '../outbox.js';
 import * as pack from '../pack.js';
-import { startScanner } from '../scanner.js';
+import { screenCamera } from '../scanner.js';
 import * as store from '../store.js';
 import * as tasks from '../tasks.js';
 import { go, h, saving, show, uuid, validateAll } from '../ui.js';
@@ -21,20 +21,20 @@ export async function render([plateCode], query) {
   const form = bindingForm({ name: shop?.name });
   const { codeField, code } = form;
   const video = h('video', { playsinline: true, muted: true, autoplay: true, hidden: true });
-  let scanner = null;
-  const scanLicence = async () => {
+  const camera = screenCamera(video, {
+    onCode: (text) => {
+      camera.stop();
+      video.hidden = true;
+      const found = credit.fromScan(text);
+      code.value = found ?? '';
+      code.dispatchEvent(new Event('input'));
+      if (!found) codeField.error.textContent = '执照二维码中没有找到有效的统一社会信用代码，请手动输入';
+    },
+    onError: (m) => { codeField.error.textContent = m; video.hidden = true; },
+  });
+  const scanLicence = () => {
     video.hidden = false;
-    scanner = await startScanner(video, {
-      onCode: (text) => {
-        scanner.stop();
-        video.hidden = true;
-        const found = credit.fromScan(text);
-        code.value = found ?? '';
-        code.dispatchEvent(new Event('input'));
-        if (!found) codeField.error.textContent = '执照二维码中没有找到有效的统一社会信用代码，请手动输入';
-      },
-      onError: (m) => { codeField.error.textContent = m; video.hidden = true; },
-    });
+    camera.start();
   };
   const target = shop?.room_code ?? plate.code;
   show(
@@ -56,5 +56,5 @@ export async function render([plateCode], query) {
       });
     } }, '提交绑定'),
   );
-  return () => scanner?.stop();
+  return () => camera.close();
 }

@@ -1,7 +1,7 @@
 // Step 1: scan the door plate's QR code, or type the code under it, or search the address.
 import * as api from '../api.js';
 import * as pack from '../pack.js';
-import { startScanner } from '../scanner.js';
+import { screenCamera } from '../scanner.js';
 import { refreshPack } from '../state.js';
 import { go, h, show } from '../ui.js';
 
@@ -14,17 +14,13 @@ export async function render(args, query) {
   const input = h('input', { name: 'q', id: 'manual', inputmode: 'search', autocomplete: 'off',
     placeholder: '门牌下方的 21 位编码，或 路名+门牌号' });
   const results = h('ul', { class: 'list', id: 'results' });
-  let scanner = null;
-  let opened = 0; // counts camera openings; one that is no longer the latest lets its camera go
-  let looking = false; // the camera is on and reading (not stopped by a code read or an error)
-  let paused = false; // let go while the phone was put away, to be opened again on its return
+  const camera = screenCamera(video, { onCode: (text) => found(text), onError: (m) => { message.replaceChildren(m, ' ', again()); } });
 
   const found = async (text) => {
-    looking = false;
     message.textContent = '已识别，正在查找地址…';
     const code = await resolve(text.trim());
     if (!message.isConnected) return; // the officer went elsewhere while the server looked the plate up
-    scanner?.stop();
+    camera.stop();
     if (code) {
       go(`#/site/${code}?token=${tokenOf(text) ?? ''}${task}`);
     } else {
@@ -32,39 +28,11 @@ export async function render(args, query) {
         : '地址包中没有这个门牌：请联网后更新地址包，或手动搜索。', again());
     }
   };
-  // Scanning again keeps this screen (and its way of letting the camera go when the officer leaves).
-  const start = async () => {
-    const mine = ++opened;
-    scanner?.stop();
-    looking = true;
+  const start = () => {
     message.textContent = '将门牌上的二维码对准取景框';
-    const handle = await startScanner(video, {
-      onCode: (text) => { if (mine === opened) found(text); },
-      onError: (m) => {
-        if (mine !== opened) return;
-        looking = false;
-        message.replaceChildren(m, ' ', again());
-      },
-    });
-    if (mine === opened) scanner = handle;
-    else handle.stop(); // the officer left, or put the phone away, while the camera was opening
+    return camera.start();
   };
   const again = () => h('button', { class: 'small secondary', id: 'scan-again', onclick: start }, '重新扫描');
-  // A phone put away with this screen open lets its camera go (the light, the battery, another app
-  // wanting it) and opens it again when the officer comes back; a screen showing why it stopped stays.
-  const onVisibility = () => {
-    if (document.visibilityState === 'hidden') {
-      if (!looking) return;
-      looking = false;
-      paused = true;
-      opened += 1;
-      scanner?.stop();
-    } else if (paused) {
-      paused = false;
-      start();
-    }
-  };
-  document.addEventListener('visibilitychange', onVisibility);
   input.addEventListener('input', () => {
     results.replaceChildren(...pack.search(input.value).map((p) => h('li', {},
       h('button', { class: 'pick', onclick: () => go(`#/site/${p.code}?${task.slice(1)}`) }, `${p.road}${p.number}号`))));
@@ -73,11 +41,7 @@ export async function render(args, query) {
     h('label', { for: 'manual' }, '扫不出来？手动输入或搜索'), input, results,
     !pack.ready() && h('p', { class: 'error' }, '离线地址包尚未下载：请联网后打开本应用'));
   await start();
-  return () => {
-    opened += 1;
-    document.removeEventListener('visibilitychange', onVisibility);
-    scanner?.stop();
-  };
+  return () => camera.close();
 }
 
 function tokenOf(text) { return text.match(TOKEN)?.[1] ?? null; }
