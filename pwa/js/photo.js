@@ -29,11 +29,13 @@ export function cameraInput(id, status, onPhoto) {
 }
 
 // A photo kept on the phone as it is being filled in, with a button that takes it out again (a
-// blurred shot, the wrong shop).
-export function removablePreview(blob, alt, onRemove) {
-  const figure = h('figure', { class: 'photo' }, h('img', { class: 'photo-preview', src: URL.createObjectURL(blob), alt }));
+// blurred shot, the wrong shop): onRemove() takes it out of the draft, then the phone forgets it
+// (in that order, so a draft never names a photo the phone no longer has).
+export function removablePreview(photo, alt, onRemove) {
+  const figure = h('figure', { class: 'photo' }, h('img', { class: 'photo-preview', src: URL.createObjectURL(photo.blob), alt }));
   figure.append(h('button', { type: 'button', class: 'small secondary remove-photo', onclick: async () => {
     await onRemove();
+    await store.forgetPhotos([photo.sha]);
     figure.remove();
   } }, '删除这张'));
   return figure;

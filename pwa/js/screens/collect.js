@@ -78,9 +78,8 @@ async function photoStep(draft, plate) {
   for (const sha of draft.photos) {
     const photo = await store.getPhoto(sha);
     if (photo) {
-      previews.append(removablePreview(photo.blob, '门头照', async () => {
+      previews.append(removablePreview(photo, '门头照', async () => {
         await save(draft, { photos: draft.photos.filter((s) => s !== sha) });
-        await store.forgetPhotos([sha]);
         redraw();
       }));
     }

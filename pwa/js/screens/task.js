@@ -73,10 +73,9 @@ async function answerForm(task, draft, position) {
   const addPreview = async (sha) => {
     const photo = await store.getPhoto(sha);
     if (!photo) return;
-    previews.append(removablePreview(photo.blob, '现场照片', async () => {
+    previews.append(removablePreview(photo, '现场照片', async () => {
       draft.photos = draft.photos.filter((s) => s !== sha);
       await save();
-      await store.forgetPhotos([sha]);
       photoLabel();
     }));
   };
