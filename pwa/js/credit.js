@@ -29,6 +29,12 @@ export function problem(text) {
   return `校验码错误：第18位应为“${expected}”`;
 }
 
+// Not wrong so far, only short: what is typed could still become a valid code.
+export function unfinished(text) {
+  const code = normalise(text);
+  return code.length < 18 && [...code].every((c) => ALPHABET.includes(c));
+}
+
 // Fujian's pilot codes predate the standard's check character; the server accepts them and flags
 // them for the reviewer (its rule also checks the organisation code, which is not repeated here).
 function looksLikePilot(code) {

@@ -28,9 +28,12 @@ export function shopForm(building, v) {
     Object.entries(pack.businessKinds()).map(([k, text]) => h('option', { value: k, selected: v.businessKind === k }, text)));
   const fields = [
     units.length > 0 && field(label('unit'), unit),
-    field(label('floor'), floor, (x) => (/^-?\d+$/.test(x) && +x >= -5 && +x <= 200 ? null : '楼层应为 -5 到 200 之间的整数（地下填负数）')),
-    field(label('room'), room, (x) => (ROOM.test(x.trim()) ? null : '室号只能是 1-16 位数字、字母或“-”，如 101、A-3')),
-    field(label('shop_name'), shopName, (x) => (x.trim().length >= 2 && x.trim().length <= 64 ? null : '店名应为 2–64 个字')),
+    field(label('floor'), floor, (x) => (/^-?\d+$/.test(x) && +x >= -5 && +x <= 200 ? null : '楼层应为 -5 到 200 之间的整数（地下填负数）'),
+      (x) => x === '' || x === '-'),
+    field(label('room'), room, (x) => (ROOM.test(x.trim()) ? null : '室号只能是 1-16 位数字、字母或“-”，如 101、A-3'),
+      (x) => !x.trim()),
+    field(label('shop_name'), shopName, (x) => (x.trim().length >= 2 && x.trim().length <= 64 ? null : '店名应为 2–64 个字'),
+      (x) => x.trim().length < 2),
     field(label('business_kind'), kind, (x) => (x ? null : '请选择经营类别')),
   ].filter(Boolean);
   const values = () => ({ unit: unit.value || null, floor: floor.value, room: room.value.trim(), shopName: shopName.value.trim(),
@@ -64,19 +67,21 @@ export function bindingForm(v) {
   const code = h('input', { name: 'credit_code', value: v.creditCode ?? '', autocomplete: 'off', autocapitalize: 'characters',
     maxlength: 500, placeholder: '18 位，如 92420606MA4XXXXXXX', spellcheck: 'false' });
   const name = h('input', { name: 'name', value: v.name ?? '', autocomplete: 'off', placeholder: '营业执照上的名称' });
-  const codeField = field(label('credit_code'), code, (x) => credit.problem(x));
+  const codeField = field(label('credit_code'), code, (x) => credit.problem(x), credit.unfinished);
   const nameField = field(label('name'), name, (x) => (!x.trim() || (x.trim().length >= 2 && x.trim().length <= 128)
-    ? null : '名称应为 2–128 个字'));
-  const ok = h('p', { class: 'ok', 'aria-live': 'polite' });
+    ? null : '名称应为 2–128 个字'), (x) => x.trim().length < 2);
+  const ok = h('p', { class: 'ok', id: 'credit_code-ok', 'aria-live': 'polite' });
   code.addEventListener('input', () => {
     let typed = credit.normalise(code.value); // full-width and lower-case letters, as phones type them
     // A licence's link or text pasted whole (from a message, or the keyboard's clipboard): its code.
     if (typed.length > 18) typed = credit.fromScan(typed) ?? typed;
     if (typed !== code.value) {
       code.value = typed;
-      codeField.validate(); // the field checked what was typed, before this
+      codeField.typed(); // the field checked what was typed, before this
     }
-    ok.textContent = credit.problem(typed) ? '' : '✓ 代码有效';
+    const valid = !credit.problem(typed);
+    ok.classList.toggle('pending', !valid);
+    ok.textContent = valid ? '✓ 代码有效' : typed && credit.unfinished(typed) ? `已输入 ${typed.length} 位，还差 ${18 - typed.length} 位` : '';
   });
   const values = () => ({ creditCode: credit.normalise(code.value), name: name.value.trim() });
   return { fields: [codeField, nameField], codeField, nameField, ok, code, values };

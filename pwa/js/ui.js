@@ -31,18 +31,23 @@ export function route() {
 }
 
 // A labelled input with a place for its error message; `check(value)` returns the message or null.
-export function field(label, input, check) {
+// A labelled input checked by check(value) -> message or null. While it is typed in, a value that is
+// only not finished yet (unfinished(value): too short so far) is not called wrong; leaving the field or
+// submitting checks it in full.
+export function field(label, input, check, unfinished = () => false) {
   const error = h('p', { class: 'error', 'aria-live': 'polite', id: `${input.name}-error` });
   input.setAttribute('aria-describedby', error.id);
-  const validate = () => {
-    const message = check ? check(input.value) : null;
+  const show = (message) => {
     error.textContent = message || '';
     input.setAttribute('aria-invalid', message ? 'true' : 'false');
     return !message;
   };
-  input.addEventListener('input', validate);
+  const validate = () => show(check ? check(input.value) : null);
+  const typed = () => (unfinished(input.value) ? show(null) : validate());
+  input.addEventListener('input', typed);
   input.addEventListener('blur', validate);
-  return { el: h('div', {}, h('label', { for: input.id || (input.id = `f-${input.name}`) }, label), input, error), input, validate, error };
+  return { el: h('div', {}, h('label', { for: input.id || (input.id = `f-${input.name}`) }, label), input, error),
+    input, validate, typed, error };
 }
 
 // Check every field, showing each message; the first field at fault gets the focus.

@@ -963,6 +963,37 @@ def test_the_licence_camera_is_let_go_whenever_the_bind_screen_no_longer_needs_i
     assert not grid.errors
 
 
+def test_a_code_or_name_still_being_typed_is_not_called_wrong_until_the_field_is_left(new_page, plate, screenshot):
+    """Typing a credit code key by key: a count of what is still missing, no red "应为18位" at every
+    key; a character that can never be right is said at once; leaving the field short says what to fix."""
+    grid = new_page("grid", **PHONE)
+    open_app(grid)
+    grid.goto(f"/app/#/bind/{plate['code']}")
+    code = credit_code_for("92")
+    box = grid.locator("[name=credit_code]")
+    error, ok = grid.locator("#credit_code-error"), grid.locator("#credit_code-ok")
+    box.press_sequentially(code[:17].lower())  # a phone keyboard's small letters
+    expect(box).to_have_value(code[:17])
+    expect(error).to_have_text("")
+    expect(ok).to_have_text("已输入 17 位，还差 1 位")
+    screenshot(grid, "field-bind-typing-phone", full_page=False)
+    box.press("I")  # never part of a code
+    expect(error).to_have_text("第18位“I”不是合法字符（不使用I、O、Z、S、V）")
+    box.press("Backspace")
+    expect(error).to_have_text("")
+    grid.locator("[name=name]").focus()  # left with a digit missing
+    expect(error).to_have_text("统一社会信用代码应为18位，现为17位")
+    box.press("End")
+    box.press_sequentially(code[17])
+    expect(error).to_have_text("")
+    expect(ok).to_have_text("✓ 代码有效")
+    name = grid.locator("[name=name]")
+    name.press_sequentially("襄")
+    expect(grid.locator("#name-error")).to_have_text("")
+    grid.get_by_role("button", name="提交绑定").focus()
+    expect(grid.locator("#name-error")).to_have_text("名称应为 2–128 个字")  # may be left empty, not one character
+
+
 def set_visibility(page, state):
     """What the phone does when the app goes to the background or comes back (headless Chromium
     never hides a page of its own)."""
