@@ -682,6 +682,31 @@ def test_a_phone_far_from_the_plate_is_told_before_review_flags_it(app, camera_b
         context.close()
 
 
+def test_a_phone_that_may_not_locate_asks_once_and_offers_to_try_again(new_page, plate, storefront):
+    """Location refused: the building step says so and stays still (it asked the phone again at every
+    redraw, so the list was redrawn under the officer's finger); 重新定位 asks once more."""
+    police = new_page("police", **PHONE)  # no geolocation permission: the phone refuses
+    police.add_init_script("""(() => {
+      window.locateCalls = 0;
+      const ask = navigator.geolocation.getCurrentPosition.bind(navigator.geolocation);
+      navigator.geolocation.getCurrentPosition = (...args) => { window.locateCalls += 1; return ask(...args); };
+    })()""")
+    open_app(police)
+    police.goto(f"/app/#/site/{plate['code']}")
+    photograph(police, storefront)
+    police.click("#next")
+    expect(police.locator("#position")).to_contain_text("未允许定位：请在浏览器设置中允许本站获取位置")
+    police.wait_for_timeout(500)
+    assert police.evaluate("window.locateCalls") == 1
+    police.click("#locate-again")
+    police.wait_for_function("window.locateCalls === 2")
+    expect(police.locator("#locate-again")).to_be_visible()  # refused again, and said so
+    police.wait_for_timeout(500)
+    assert police.evaluate("window.locateCalls") == 2
+    police.click(f"#own-buildings [data-building='{plate['building']}']")
+    expect(police.locator("[name=room]")).to_be_visible()
+
+
 def test_a_business_bound_elsewhere_is_moved_only_after_confirming(app, phone, plate, as_user, places):
     code = credit_code_for("91")
     first = as_user("grid").post("/api/v1/submissions", json={

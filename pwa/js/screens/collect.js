@@ -26,7 +26,7 @@ export async function render() {
       h('button', { class: 'danger', onclick: async () => { await store.discardDraft(); go('#/scan'); } }, '放弃草稿'));
     return;
   }
-  if (!draft.position) locateInto(draft);
+  if (!draft.position && !draft.positionError) locateInto(draft); // once: a refusal is not asked again at every redraw
   const screens = { photo: photoStep, building: buildingStep, address: addressStep, confirm: confirmStep };
   return screens[draft.step](draft, plate);
 }
@@ -124,7 +124,11 @@ function buildingStep(draft, plate) {
     ? `已定位（精度约 ±${Math.round(position.accuracy_m)} 米）${precise ? '' : '：精度较差，请从本门牌的楼栋中选择或搜索'}`
     : (draft.positionError || '正在定位…（也可直接从本门牌的楼栋中选择）');
   show(...header(draft, plate, '选择楼栋'),
-    h('p', { class: 'muted', id: 'position' }, located),
+    h('p', { class: 'muted', id: 'position' }, located, ' ', draft.positionError && h('button', {
+      class: 'small secondary', id: 'locate-again', onclick: async () => {
+        await save(draft, { positionError: null });
+        redraw(); // says 正在定位… and asks the phone again
+      } }, '重新定位')),
     plateAway > pack.farM() && h('p', { class: 'error', id: 'far-from-plate' },
       `您离这个门牌约 ${formatDistance(plateAway)}，不在门牌附近：请确认扫的是眼前的门牌。`
       + `离楼栋 ${pack.farM()} 米以外拍的照片，审核时会标出。`),
