@@ -6,10 +6,17 @@ let csrfToken = null;
 
 export class ApiError extends Error {
   constructor(status, problem, offline = false) {
-    super(problem?.detail || problem?.title || (offline ? '网络不可用' : `服务器返回 ${status}`));
+    const errors = problem?.errors || [];
+    // A detail that only lists the fields by their API names ("room：…；photos：…") reads better as the
+    // title, with each field under the name the user knows; a field saying what the detail says is not
+    // said twice.
+    const listing = errors.length > 0 && problem.detail === errors.map((e) => `${e.field}：${e.message}`).join('；');
+    const message = (listing ? problem.title : problem?.detail) || problem?.title
+      || (offline ? '网络不可用' : `服务器返回 ${status}`);
+    super(message);
     this.status = status;
     this.code = problem?.code || (offline ? 'network' : `http.${status}`);
-    this.fields = Object.fromEntries((problem?.errors || []).map((e) => [e.field, e.message]));
+    this.fields = Object.fromEntries(errors.filter((e) => e.message !== message).map((e) => [e.field, e.message]));
     this.offline = offline;
     this.retryAfter = problem?.retry_after_s;
   }

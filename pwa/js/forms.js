@@ -16,6 +16,15 @@ export const LABELS = {
 
 export function label(name) { return LABELS[name] ?? LABELS[name.split('.')[0]] ?? name; }
 
+// Why an outbox item is not on the server (yet): the message and, when the server named fields,
+// what to fix in each, by the names the user knows.
+export function refusal(item, id = null) {
+  if (!item.error || item.state === 'sent') return null;
+  const fields = Object.entries(item.fields ?? {});
+  return [h('p', { class: 'error', id }, item.error),
+    fields.length > 0 && h('ul', { class: 'error fields' }, fields.map(([f, m]) => h('li', {}, `${label(f)}：${m}`)))];
+}
+
 // The shop's place in the building and its name; values as collect.js keeps them in its draft.
 export function shopForm(building, v) {
   const units = pack.unitsOf(building.code);

@@ -103,7 +103,7 @@ async function send(item) {
   } catch (e) {
     item.attempts += 1;
     item.error = e.message;
-    item.fields = e.fields ?? null;
+    item.fields = Object.keys(e.fields ?? {}).length ? e.fields : null;
     if (e instanceof api.ApiError && e.status === 401) {
       item.state = 'login';
     } else if (e instanceof api.ApiError && e.transient) {

@@ -1,4 +1,5 @@
 // What became of one submission: saved on the phone, uploading, uploaded, or what to do about it.
+import { refusal } from '../forms.js';
 import * as outbox from '../outbox.js';
 import * as store from '../store.js';
 import { h, show } from '../ui.js';
@@ -18,7 +19,7 @@ export async function render([id]) {
         sent ? '已上传' : item.state === 'queued' || item.state === 'retry' || item.state === 'sending'
           ? '已保存，待上传' : outbox.STATES[item.state]),
       h('p', { class: 'muted', id: 'item-note' }, sent ? (item.body.revision ? '更正已收到，回到退回它的审核环节。' : SENT[item.kind]) : '已保存在本机，有网络时自动上传；关闭应用也不会丢失。'),
-      item.error && !sent && h('p', { class: 'error' }, item.error),
+      refusal(item),
       h('div', { class: 'card' }, h('b', {}, item.label.title), h('div', { class: 'address' }, item.label.address)),
       h('a', { class: 'button', href: '#/scan', id: 'scan-next' }, '继续扫码'),
       h('a', { class: 'button secondary', href: '#/outbox' }, '查看待上传'),

@@ -1,6 +1,6 @@
 // The outbox as the user sees it: every item with its state, what failed and why, and what to do.
 import * as api from '../api.js';
-import { label } from '../forms.js';
+import { refusal } from '../forms.js';
 import * as outbox from '../outbox.js';
 import * as store from '../store.js';
 import { h, show, when } from '../ui.js';
@@ -19,7 +19,7 @@ export async function render() {
       h('h1', {}, '待上传'),
       h('p', { class: 'muted', id: 'outbox-summary' }, waiting.length ? `${waiting.length} 条未上传` : '全部已上传'),
       needLogin && h('a', { class: 'button', href: api.loginUrl('/app/#/outbox') }, '重新登录后上传'),
-      waiting.length > 0 && (navigator.onLine
+      items.some(outbox.waiting) && (navigator.onLine // what waits on someone (refused, to confirm) has its own buttons
         ? h('button', { id: 'upload', onclick: () => outbox.flush({ force: true }) }, '立即上传')
         : h('p', { class: 'muted' }, '当前离线：恢复网络后自动上传，关闭应用也不会丢失。')),
       h('ul', { class: 'list', id: 'outbox' }, items.map((item) => h('li', { class: 'item', 'data-id': item.id, 'data-state': item.state },
@@ -29,9 +29,7 @@ export async function render() {
           + `${item.attempts && item.state !== 'sent' ? ` · 已尝试 ${item.attempts} 次` : ''}`),
         item.after && outbox.waiting(item) && byId.get(item.after) && byId.get(item.after).state !== 'sent'
           && h('div', { class: 'muted' }, '在所更正的采集上传之后上传'),
-        item.error && item.state !== 'sent' && h('p', { class: 'error' }, item.error),
-        item.fields && item.state !== 'sent' && h('ul', { class: 'error' },
-          Object.entries(item.fields).map(([f, m]) => h('li', {}, `${label(f)}：${m}`))),
+        refusal(item),
         item.state === 'confirm' && h('button', { class: 'small', onclick: () => outbox.confirmMove(item.id) }, '确认迁移并上传'),
         (item.state === 'failed' || item.state === 'confirm') && h('button', { class: 'small danger', onclick: async () => {
           if (confirm('删除这条记录？删除后无法恢复。')) await store.deleteItem(item.id);

@@ -2,8 +2,9 @@
 // with a note and a photo, saved in the outbox like a submission. "已更正" is answered by collecting a
 // shop or binding a business at the address (site.js carries the task there); that submission's
 // answer follows it in the outbox. Opens with no network: the task comes from the inbox kept on the phone.
-import * as outbox from '../outbox.js';
+import { refusal } from '../forms.js';
 import { locate } from '../geo.js';
+import * as outbox from '../outbox.js';
 import { cameraInput, removablePreview } from '../photo.js';
 import * as store from '../store.js';
 import * as tasks from '../tasks.js';
@@ -147,7 +148,7 @@ function answered(task, answer, answerAgain) {
     h('p', { class: 'muted', id: 'task-note' }, sent ? '答复已收到，任务已完成。'
       : waitsForSubmission ? '已保存在本机：在更正的采集上传之后自动上传。'
         : outbox.waiting(answer) ? '已保存在本机，有网络时自动上传；关闭应用也不会丢失。' : ''),
-    answer.error && !sent && h('p', { class: 'error', id: 'task-error' }, answer.error),
+    refusal(answer, 'task-error'),
     h('div', { class: 'card' },
       h('p', {}, '核查结果：', h('b', { id: 'task-outcome' }, tasks.OUTCOMES[answer.body.outcome])),
       answer.body.note && h('p', {}, answer.body.note),
