@@ -79,10 +79,18 @@ async function run(force) {
   schedule();
 }
 
+// A shop the officer may still change: never tried (saved offline a moment ago), or turned down.
+// Once a try has begun the server may have it, so it is corrected through review instead.
+export function changeable(item) {
+  return item.kind === 'shop' && !item.body.revision
+    && (item.state === 'failed' || (item.state === 'queued' && item.attempts === 0));
+}
+
 // Send one item; true when the others should wait too (no network, server trouble, signed out).
 async function send(item) {
-  item.state = 'sending';
-  await store.putItem(item);
+  const claimed = await store.claim(item.id, waiting);
+  if (!claimed) return false; // taken back to be changed since the list was read
+  Object.assign(item, claimed); // the list's copy too: an answer waiting on this item may go right after it
   try {
     for (const sha of item.photos) {
       if (item.uploaded.includes(sha)) continue;

@@ -52,6 +52,37 @@ export async function putItem(item) {
   changed();
 }
 
+// The item marked as being sent, if it is still waiting in the outbox as `waiting(item)` says (it
+// may have been taken back to be changed since the list was read); else null.
+export async function claim(id, waiting) {
+  const tx = (await db()).transaction('outbox', 'readwrite');
+  const item = await tx.store.get(id);
+  const ok = Boolean(item) && waiting(item);
+  if (ok) await tx.store.put({ ...item, state: 'sending' });
+  await tx.done;
+  if (ok) changed();
+  return ok ? { ...item, state: 'sending' } : null;
+}
+
+// An item taken out of the outbox to be changed, with the items waiting on it (a task's answer), in
+// one transaction, so nothing can be sending it meanwhile. decide(item, following), synchronous,
+// gives what they become ({ draft, taskDrafts: { [task]: answer form } }), or null to leave them.
+export async function takeBack(id, decide) {
+  const tx = (await db()).transaction(['outbox', 'drafts', 'meta'], 'readwrite');
+  const outbox = tx.objectStore('outbox');
+  const item = await outbox.get(id);
+  const following = item ? (await outbox.getAll()).filter((i) => i.after === id) : [];
+  const back = item ? decide(item, following) : null;
+  if (back) {
+    await Promise.all([tx.objectStore('drafts').put({ ...back.draft, key: 'current', savedAt: Date.now() }),
+      ...Object.entries(back.taskDrafts ?? {}).map(([task, form]) => tx.objectStore('meta').put(form, taskDraftKey(task))),
+      outbox.delete(id), ...following.map((i) => outbox.delete(i.id))]);
+  }
+  await tx.done;
+  if (back) changed();
+  return Boolean(back);
+}
+
 export async function deleteItem(id) {
   const item = await getItem(id);
   if (item) await deleteItems([item]);

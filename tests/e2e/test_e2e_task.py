@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.collect.test_collect import jpeg, put_photo
-from tests.e2e.test_e2e_field import photos_on_phone
+from tests.e2e.test_e2e_field import photos_on_phone, submissions
 from tests.e2e.test_e2e_plates import PHONE, _fits_the_screen
 from tests.factories import credit_code_for, unique
 
@@ -175,6 +175,50 @@ def test_a_task_answered_as_corrected_by_binding_the_business_at_its_address(app
     assert done["submission"]["credit_code"] == code
     binding_id = grid.locator("#outbox li").nth(1).get_attribute("data-id")
     assert done["submission"]["id"] == binding_id
+    assert not grid.errors
+
+
+def test_a_shop_changed_before_it_went_takes_its_tasks_answer_back_with_it(app, places, grid_phone, tmp_path):
+    """A task answered by collecting a shop, with no signal; 修改 on the shop brings back its answer's
+    note too, and what arrives is the changed shop and the answer naming it."""
+    title, grid = unique("门牌问题：店名有误"), grid_phone
+    task_id, _ = task_opened_on_phone(app, places, grid, title, "店名与招牌不符")
+    grid.check("input[name=outcome][value=corrected]")
+    grid.fill("[name=note]", "招牌已换")
+    grid.click("#go-correct")
+    grid.context.set_offline(True)
+    grid.click("#collect")
+    (photo := tmp_path / "shop.jpg").write_bytes(jpeg(7, (800, 600)))
+    grid.set_input_files("#photo-input", str(photo))
+    expect(grid.locator("#photos img")).to_have_count(1)
+    grid.click("#next")
+    grid.locator("#own-buildings [data-building]").first.click()
+    wrong, right = unique("旧招牌店"), unique("新招牌店")
+    grid.fill("[name=room]", "9")
+    grid.fill("[name=shop_name]", wrong)
+    grid.select_option("[name=business_kind]", "retail")
+    grid.click("#next")
+    grid.click("#submit")
+    grid.wait_for_url(re.compile(rf"#/task/{task_id}$"))
+    grid.goto("/app/#/outbox")
+    expect(grid.locator("#outbox li.item")).to_have_count(2)
+    expect(grid.locator("#outbox li.item[data-state=queued] .change")).to_have_count(1)  # the shop, not the answer
+    grid.locator("#outbox .change").click()
+    expect(grid.locator("[name=shop_name]")).to_have_value(wrong)
+    grid.fill("[name=shop_name]", right)
+    grid.click("#next")
+    grid.click("#submit")
+    grid.wait_for_url(re.compile(rf"#/task/{task_id}$"))  # still the task's correction
+    grid.goto("/app/#/outbox")
+    expect(grid.locator("#outbox li.item")).to_have_count(2)
+    grid.context.set_offline(False)
+    expect(grid.locator("#outbox li .chip")).to_have_text(["已上传", "已上传"])
+    done = task_row(app, task_id)
+    assert done["status"] == "done" and done["outcome"] == "corrected" and done["note"] == "招牌已换"
+    shop_id = grid.locator("#outbox li").nth(1).get_attribute("data-id")
+    assert done["submission"]["id"] == shop_id and done["submission"]["kind"] == "shop"
+    [row] = submissions(app, shop_id)
+    assert row["data"]["shop_name"] == right and len(row["photos"]) == 1
     assert not grid.errors
 
 

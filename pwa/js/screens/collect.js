@@ -9,7 +9,7 @@ import { distanceM, formatDistance, locate, POOR_ACCURACY_M } from '../geo.js';
 import { cameraInput, removablePreview } from '../photo.js';
 import * as store from '../store.js';
 import * as tasks from '../tasks.js';
-import { go, h, route, saving, show, validateAll } from '../ui.js';
+import { go, h, route, saving, show, uuid, validateAll } from '../ui.js';
 
 const STEPS = ['photo', 'building', 'address', 'confirm'];
 const MAX_PHOTOS = 5;
@@ -29,6 +29,34 @@ export async function render() {
   if (!draft.position && !draft.positionError) locateInto(draft); // once: a refusal is not asked again at every redraw
   const screens = { photo: photoStep, building: buildingStep, address: addressStep, confirm: confirmStep };
   return screens[draft.step](draft, plate);
+}
+
+// A shop in the outbox that has not gone yet (or was turned down) opened again at its address step,
+// photos and all, to be changed and submitted anew; a task's answer waiting on it comes back to its
+// form. It gets a new id: the server has nothing under the old one, or refused it.
+export async function change(item) {
+  const b = item.body;
+  const building = pack.building(b.building_code);
+  if (!building) {
+    alert('这栋楼已不在地址包中：请先更新地址包；仍没有就删除这条，重新扫码采集。');
+    return;
+  }
+  if (await store.getDraft()) {
+    if (!confirm('还有一份未完成的采集。放弃它，修改这一条？')) return;
+    await store.discardDraft();
+  }
+  const taken = await store.takeBack(item.id, (now, following) => {
+    if (!outbox.changeable(now)) return null;
+    const answer = following.find((i) => i.kind === 'answer');
+    return {
+      draft: { id: uuid(), plate: building.plate, token: b.plate_token, task: answer?.task ?? null, step: 'address',
+        photos: b.photos, createdAt: Date.parse(b.captured_at), building: b.building_code, unit: b.unit,
+        floor: String(b.floor), room: b.room, shopName: b.shop_name, businessKind: b.business_kind, position: b.position },
+      taskDrafts: answer ? { [answer.task]: { outcome: 'corrected', note: answer.body.note ?? '', photos: answer.body.photos } } : {},
+    };
+  });
+  if (taken) go('#/collect');
+  else alert('这条已开始上传，不能再修改：审核时可被退回更正，或在“我的提交”中查看。');
 }
 
 async function save(draft, changes = {}) {

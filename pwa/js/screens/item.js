@@ -3,6 +3,7 @@ import { refusal } from '../forms.js';
 import * as outbox from '../outbox.js';
 import * as store from '../store.js';
 import { h, show } from '../ui.js';
+import { change } from './collect.js';
 
 const SENT = { shop: '服务器已收到，进入审核。', binding: '已提交，待审核：审核通过后单位才绑定到这个地址。' };
 
@@ -20,7 +21,8 @@ export async function render([id]) {
           ? '已保存，待上传' : outbox.STATES[item.state]),
       h('p', { class: 'muted', id: 'item-note' }, sent ? (item.body.revision ? '更正已收到，回到退回它的审核环节。' : SENT[item.kind]) : '已保存在本机，有网络时自动上传；关闭应用也不会丢失。'),
       refusal(item),
-      h('div', { class: 'card' }, h('b', {}, item.label.title), h('div', { class: 'address' }, item.label.address)),
+      h('div', { class: 'card' }, h('b', {}, item.label.title), h('div', { class: 'address' }, item.label.address),
+        outbox.changeable(item) && h('button', { class: 'small secondary change', id: 'change', onclick: () => change(item) }, '修改')),
       h('a', { class: 'button', href: '#/scan', id: 'scan-next' }, '继续扫码'),
       h('a', { class: 'button secondary', href: '#/outbox' }, '查看待上传'),
     );

@@ -4,6 +4,7 @@ import { refusal } from '../forms.js';
 import * as outbox from '../outbox.js';
 import * as store from '../store.js';
 import { h, show, when } from '../ui.js';
+import { change } from './collect.js';
 
 export async function render() {
   let drawn = null;
@@ -31,6 +32,7 @@ export async function render() {
           && h('div', { class: 'muted' }, '在所更正的采集上传之后上传'),
         refusal(item),
         item.state === 'confirm' && h('button', { class: 'small', onclick: () => outbox.confirmMove(item.id) }, '确认迁移并上传'),
+        outbox.changeable(item) && h('button', { class: 'small secondary change', onclick: () => change(item) }, '修改'),
         (item.state === 'failed' || item.state === 'confirm') && h('button', { class: 'small danger', onclick: async () => {
           if (confirm('删除这条记录？删除后无法恢复。')) await store.deleteItem(item.id);
         } }, '删除')))),
