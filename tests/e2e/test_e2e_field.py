@@ -65,13 +65,15 @@ def camera_browser(playwright_instance, plate):
 
 @pytest.fixture()
 def phone(camera_browser, server, plate, _signed_in_states):
-    """phone(user) -> a page of the field app on a phone held ~20 m from the plate's building."""
+    """phone(user) -> a page of the field app on a phone held ~20 m from the plate's building (or
+    where `geolocation` says)."""
     contexts = []
 
-    def make(user: str):
+    def make(user: str, geolocation: dict | None = None):
         context = camera_browser.new_context(
             base_url=server.url, storage_state=_signed_in_states(user), permissions=["camera", "geolocation"],
-            geolocation={"latitude": plate["lat"] + 0.00018, "longitude": plate["lon"], "accuracy": 12}, **PHONE)
+            geolocation=geolocation or {"latitude": plate["lat"] + 0.00018, "longitude": plate["lon"], "accuracy": 12},
+            **PHONE)
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
@@ -141,6 +143,14 @@ def fill_in(page, plate, shop_name: str, room: str) -> str:
     page.click("#next")
     expect(page.locator("#final-address")).to_have_text(text)
     return text
+
+
+def collect_shop(page, plate, storefront, shop_name: str, room: str) -> str:
+    """The whole police flow at the plate, up to 提交: the submission's id."""
+    scan(page, plate)
+    photograph(page, storefront)
+    fill_in(page, plate, shop_name, room)
+    return submit(page)
 
 
 def submit(page) -> str:
@@ -309,17 +319,11 @@ def test_sent_items_leave_the_phone_after_a_week_and_waiting_ones_never(app, pho
     """An officer submits every day: what the server has is kept a week as a receipt, then dropped,
     so the outbox does not grow forever; what is still waiting stays, however old."""
     police = phone("police")
-    scan(police, plate)
-    photograph(police, storefront)
-    fill_in(police, plate, unique("上周的店"), unique("3"))
-    sent_id = submit(police)
+    sent_id = collect_shop(police, plate, storefront, unique("上周的店"), unique("3"))
     expect(police.locator("#item-state")).to_have_text("已上传")
     police.context.set_offline(True)
-    scan(police, plate)
-    photograph(police, storefront)
     waiting_shop = unique("一直没信号的店")
-    fill_in(police, plate, waiting_shop, unique("4"))
-    waiting_id = submit(police)
+    waiting_id = collect_shop(police, plate, storefront, waiting_shop, unique("4"))
     expect(police.locator("#item-state")).to_have_text("已保存，待上传")
     police.goto("/app/#/outbox")
     expect(police.locator(f"#outbox [data-id='{sent_id}']")).to_be_visible()
@@ -360,10 +364,7 @@ def test_a_failing_server_keeps_items_queued_and_none_arrives_twice(app, phone, 
     police.route("**/api/v1/submissions", failing)
     ids = []
     for _ in range(2):
-        scan(police, plate)
-        photograph(police, storefront)
-        fill_in(police, plate, unique("故障测试店"), unique("3"))
-        ids.append(submit(police))
+        ids.append(collect_shop(police, plate, storefront, unique("故障测试店"), unique("3")))
     police.goto("/app/#/outbox")
     for client_id in ids:
         expect(police.locator(f"#outbox [data-id='{client_id}'] .chip")).to_have_text("上传失败，稍后自动重试")
@@ -384,10 +385,7 @@ def test_an_app_update_while_items_wait_keeps_the_queue(app, phone, plate, store
     police = phone("police")
     old_version = police.locator("#version").inner_text()
     police.route("**/api/v1/submissions", lambda route: route.fulfill(status=503, body=""))
-    scan(police, plate)
-    photograph(police, storefront)
-    fill_in(police, plate, unique("更新测试店"), unique("4"))
-    client_id = submit(police)
+    client_id = collect_shop(police, plate, storefront, unique("更新测试店"), unique("4"))
     css = server.pwa_dir / "app.css"
     before = css.read_text(encoding="utf-8")
     try:
@@ -413,10 +411,7 @@ def test_items_queued_when_the_session_expired_upload_after_signing_in(app, phon
                                                                        sign_in):
     police = phone("police")
     police.context.clear_cookies()  # the session ended (expired, or signed out elsewhere)
-    scan(police, plate)
-    photograph(police, storefront)
-    fill_in(police, plate, unique("过期测试店"), unique("5"))
-    client_id = submit(police)
+    client_id = collect_shop(police, plate, storefront, unique("过期测试店"), unique("5"))
     expect(police.locator("#item-state")).to_have_text("登录已过期，请重新登录后自动上传")
     police.goto("/app/#/outbox")
     police.click("text=重新登录后上传")
@@ -625,61 +620,43 @@ def test_a_phone_with_full_storage_says_so_and_the_officer_submits_once_there_is
     assert not police.errors
 
 
-def test_poor_gps_falls_back_to_the_plates_buildings_and_search(camera_browser, server, plate, _signed_in_states,
-                                                                storefront):
-    context = camera_browser.new_context(
-        base_url=server.url, storage_state=_signed_in_states("police"), permissions=["camera", "geolocation"],
-        geolocation={"latitude": plate["lat"], "longitude": plate["lon"], "accuracy": 900}, **PHONE)
-    context.set_default_timeout(15_000)
-    try:
-        page = context.new_page()
-        open_app(page)
-        scan(page, plate)
-        photograph(page, storefront)
-        page.click("#next")
-        expect(page.locator("#position")).to_contain_text("精度较差")
-        expect(page.locator("#nearby")).to_have_count(0)  # no list ranked by a position that far off
-        expect(page.locator(f"#own-buildings [data-building='{plate['building']}'] .dist")).to_have_text("本门牌")
-        page.fill("#building-search", f"{plate['building_parts']['road']}{plate['building_parts']['number']}")
-        expect(page.locator(f"#building-results [data-building='{plate['building']}']")).to_be_visible()
-    finally:
-        context.close()
+def test_poor_gps_falls_back_to_the_plates_buildings_and_search(phone, plate, storefront):
+    page = phone("police", geolocation={"latitude": plate["lat"], "longitude": plate["lon"], "accuracy": 900})
+    scan(page, plate)
+    photograph(page, storefront)
+    page.click("#next")
+    expect(page.locator("#position")).to_contain_text("精度较差")
+    expect(page.locator("#nearby")).to_have_count(0)  # no list ranked by a position that far off
+    expect(page.locator(f"#own-buildings [data-building='{plate['building']}'] .dist")).to_have_text("本门牌")
+    page.fill("#building-search", f"{plate['building_parts']['road']}{plate['building_parts']['number']}")
+    expect(page.locator(f"#building-results [data-building='{plate['building']}']")).to_be_visible()
 
 
-def test_a_phone_far_from_the_plate_is_told_before_review_flags_it(app, camera_browser, server, plate,
-                                                                   _signed_in_states, storefront, screenshot):
+def test_a_phone_far_from_the_plate_is_told_before_review_flags_it(app, phone, plate, storefront, screenshot):
     """An officer ~3 km from the plate (a plate read off a photo at the station, or the wrong plate):
     the building step says so and lists no far-off buildings as "nearby", the last step says review
     will flag the photo's position, and review does."""
-    context = camera_browser.new_context(
-        base_url=server.url, storage_state=_signed_in_states("police"), permissions=["camera", "geolocation"],
-        geolocation={"latitude": plate["lat"] + 0.027, "longitude": plate["lon"], "accuracy": 10}, **PHONE)
-    context.set_default_timeout(15_000)
-    try:
-        page = context.new_page()
-        open_app(page)
-        scan(page, plate)
-        photograph(page, storefront)
-        page.click("#next")
-        expect(page.locator("#far-from-plate")).to_have_text(re.compile(
-            r"^您离这个门牌约 3\.0 公里，不在门牌附近：请确认扫的是眼前的门牌。离楼栋 200 米以外拍的照片，审核时会标出。$"))
-        for distance in page.locator("#nearby .dist").all_inner_texts():  # only what is really near the phone
-            assert distance.endswith(" 米") and float(distance.split()[0]) <= 200
-        screenshot(page, "field-far-from-plate-phone", full_page=False)
-        page.click(f"#own-buildings [data-building='{plate['building']}']")
-        page.fill("[name=room]", "108")
-        page.fill("[name=shop_name]", name := unique("远处采集的店"))
-        page.select_option("[name=business_kind]", "catering")
-        page.click("#next")
-        expect(page.locator("#far-from-building")).to_have_text(
-            "拍照位置距这栋楼约 3.0 公里（超过 200 米），审核时会标出：请确认楼栋选对了。")
-        screenshot(page, "field-far-from-building-phone", full_page=False)
-        client_id = submit(page)
-        expect(page.locator("#item-state")).to_have_text("已上传")
-        [row] = submissions(app, client_id)
-        assert row["data"]["shop_name"] == name and "gps.far" in row["flags"]
-    finally:
-        context.close()
+    page = phone("police", geolocation={"latitude": plate["lat"] + 0.027, "longitude": plate["lon"], "accuracy": 10})
+    scan(page, plate)
+    photograph(page, storefront)
+    page.click("#next")
+    expect(page.locator("#far-from-plate")).to_have_text(re.compile(
+        r"^您离这个门牌约 3\.0 公里，不在门牌附近：请确认扫的是眼前的门牌。离楼栋 200 米以外拍的照片，审核时会标出。$"))
+    for distance in page.locator("#nearby .dist").all_inner_texts():  # only what is really near the phone
+        assert distance.endswith(" 米") and float(distance.split()[0]) <= 200
+    screenshot(page, "field-far-from-plate-phone", full_page=False)
+    page.click(f"#own-buildings [data-building='{plate['building']}']")
+    page.fill("[name=room]", "108")
+    page.fill("[name=shop_name]", name := unique("远处采集的店"))
+    page.select_option("[name=business_kind]", "catering")
+    page.click("#next")
+    expect(page.locator("#far-from-building")).to_have_text(
+        "拍照位置距这栋楼约 3.0 公里（超过 200 米），审核时会标出：请确认楼栋选对了。")
+    screenshot(page, "field-far-from-building-phone", full_page=False)
+    client_id = submit(page)
+    expect(page.locator("#item-state")).to_have_text("已上传")
+    [row] = submissions(app, client_id)
+    assert row["data"]["shop_name"] == name and "gps.far" in row["flags"]
 
 
 def test_a_phone_that_may_not_locate_asks_once_and_offers_to_try_again(new_page, plate, storefront):
@@ -772,11 +749,8 @@ def test_the_phones_own_shops_count_at_their_address_before_its_pack_has_them(ph
     address step says it was collected when the officer starts on the same address again."""
     police = phone("police")
     police.context.set_offline(True)  # no signal in this street
-    scan(police, plate)
-    photograph(police, storefront)
     name, room = unique("本机采集的店"), unique("7")
-    fill_in(police, plate, name, room)
-    submit(police)
+    collect_shop(police, plate, storefront, name, room)
     expect(police.locator("#item-state")).to_have_text("已保存，待上传")
     scan(police, plate)
     own = police.locator("#shops li", has_text=name)
@@ -904,15 +878,22 @@ FAKE_CAMERA_KEEPING_TRACKS = """(() => {  // a camera showing no plate, its trac
 })()"""
 
 
+def phone_counting_cameras(new_page, user: str):
+    """The field app open on a phone whose camera shows no plate; every camera the app opens is kept
+    in window.cameraTracks, so a test can see which are still on."""
+    page = new_page(user, **PHONE)
+    page.add_init_script(FAKE_CAMERA_KEEPING_TRACKS)
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    open_app(page)
+    return page
+
+
 def test_a_camera_the_phone_takes_away_is_said_and_scanning_again_keeps_it_under_control(new_page):
     """iOS ends the camera when the app goes to the background, another app may claim it: the scan
     screen says so instead of freezing, 重新扫描 opens it again, and leaving the screen after that
     still lets the camera go."""
-    police = new_page("police", **PHONE)
-    police.add_init_script(FAKE_CAMERA_KEEPING_TRACKS)
-    police.errors = []
-    police.on("pageerror", lambda e: police.errors.append(str(e)))
-    open_app(police)
+    police = phone_counting_cameras(new_page, "police")
     police.click("#start-scan")
     message = police.locator("#scan-message")
     expect(message).to_have_text("将门牌上的二维码对准取景框")
@@ -932,11 +913,7 @@ def test_a_phone_put_away_lets_the_camera_go_and_opens_it_again_on_return(new_pa
     """An officer who pockets the phone on the scan screen: the camera goes off (its light, the
     battery), and is on again, reading, when the app is back in front; a screen that stopped for a
     reason (the camera taken away) keeps saying so instead of asking for the camera again."""
-    police = new_page("police", **PHONE)
-    police.add_init_script(FAKE_CAMERA_KEEPING_TRACKS)
-    police.errors = []
-    police.on("pageerror", lambda e: police.errors.append(str(e)))
-    open_app(police)
+    police = phone_counting_cameras(new_page, "police")
     police.click("#start-scan")
     message = police.locator("#scan-message")
     police.wait_for_function("window.cameraTracks.length === 1 && window.cameraTracks[0].readyState === 'live'")
@@ -968,11 +945,7 @@ def test_a_phone_put_away_lets_the_camera_go_and_opens_it_again_on_return(new_pa
 def test_the_licence_camera_is_let_go_whenever_the_bind_screen_no_longer_needs_it(new_page, plate):
     """扫营业执照二维码 pressed twice, the phone put away and taken out, the screen left: one camera
     at a time, none left on."""
-    grid = new_page("grid", **PHONE)
-    grid.add_init_script(FAKE_CAMERA_KEEPING_TRACKS)
-    grid.errors = []
-    grid.on("pageerror", lambda e: grid.errors.append(str(e)))
-    open_app(grid)
+    grid = phone_counting_cameras(new_page, "grid")
     grid.goto(f"/app/#/bind/{plate['code']}")
     scan_licence = grid.get_by_role("button", name="扫营业执照二维码")
     scan_licence.click()
@@ -1129,11 +1102,8 @@ def test_a_shop_saved_offline_is_changed_before_it_goes_and_arrives_once_as_chan
     what arrives later is the changed shop, once, and nothing under the first id."""
     police = phone("police")
     police.context.set_offline(True)
-    scan(police, plate)
-    photograph(police, storefront)
     wrong, right, room = unique("错字小吃店"), unique("正字小吃店"), unique("3")
-    fill_in(police, plate, wrong, room)
-    first_id = submit(police)
+    first_id = collect_shop(police, plate, storefront, wrong, room)
     expect(police.locator("#item-state")).to_have_text("已保存，待上传")
     screenshot(police, "field-item-change-phone", full_page=False)
     police.click("#change")
@@ -1166,11 +1136,8 @@ def test_a_shop_the_server_turned_down_is_changed_and_sent_again(app, phone, pla
     police = phone("police")
     police.route("**/api/v1/submissions", lambda route: route.fulfill(
         status=422, content_type="application/problem+json", body=refusal.text))
-    scan(police, plate)
-    photograph(police, storefront)
     name = unique("退件修改店")
-    fill_in(police, plate, name, unique("4"))
-    first_id = submit(police)
+    first_id = collect_shop(police, plate, storefront, name, unique("4"))
     expect(police.locator("#item-state")).to_have_text("未被接收，需要处理")
     police.goto("/app/#/outbox")
     refused = police.locator(f"#outbox [data-id='{first_id}']")
@@ -1194,11 +1161,8 @@ def test_a_shop_the_server_turned_down_is_changed_and_sent_again(app, phone, pla
 def test_a_returned_shop_is_corrected_offline_and_goes_back_to_its_reviewer(app, phone, plate, storefront, as_user,
                                                                           screenshot):
     police = phone("police")
-    scan(police, plate)
-    photograph(police, storefront)
     shop_name, room, right_room = unique("回锅肉馆"), unique("6"), unique("7")
-    fill_in(police, plate, shop_name, room)
-    client_id = submit(police)
+    client_id = collect_shop(police, plate, storefront, shop_name, room)
     expect(police.locator("#item-state")).to_have_text("已上传")
     assert review_queue_item(as_user, "street", client_id)["data"]["room"] == room
 
