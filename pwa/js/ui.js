@@ -30,7 +30,6 @@ export function route() {
   return { name, args: args.map(decodeURIComponent), query: new URLSearchParams(query) };
 }
 
-// A labelled input with a place for its error message; `check(value)` returns the message or null.
 // A labelled input checked by check(value) -> message or null. While it is typed in, a value that is
 // only not finished yet (unfinished(value): too short so far) is not called wrong; leaving the field or
 // submitting checks it in full.

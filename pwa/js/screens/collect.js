@@ -41,12 +41,15 @@ export async function change(item) {
     alert('这栋楼已不在地址包中：请先更新地址包；仍没有就删除这条，重新扫码采集。');
     return;
   }
+  const gone = () => alert('这条已开始上传，不能再修改：审核时可被退回更正，或在“我的提交”中查看。');
+  const now = await store.getItem(item.id);
+  if (!now || !outbox.changeable(now)) return gone(); // before an unfinished draft is given up for it
   if (await store.getDraft()) {
     if (!confirm('还有一份未完成的采集。放弃它，修改这一条？')) return;
     await store.discardDraft();
   }
-  const taken = await store.takeBack(item.id, (now, following) => {
-    if (!outbox.changeable(now)) return null;
+  const taken = await store.takeBack(item.id, (held, following) => {
+    if (!outbox.changeable(held)) return null;
     const answer = following.find((i) => i.kind === 'answer');
     return {
       draft: { id: uuid(), plate: building.plate, token: b.plate_token, task: answer?.task ?? null, step: 'address',
@@ -56,7 +59,7 @@ export async function change(item) {
     };
   });
   if (taken) go('#/collect');
-  else alert('这条已开始上传，不能再修改：审核时可被退回更正，或在“我的提交”中查看。');
+  else gone();
 }
 
 async function save(draft, changes = {}) {
