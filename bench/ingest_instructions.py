@@ -39,6 +39,7 @@ from benchutil import git_state  # noqa: E402
 from ingest import CAPTURED_AT, PG_BASE, choose_quality, noise_jpeg, psql, with_comment  # noqa: E402
 
 COLLECTED = re.compile(r"Collected : (\d+)")
+REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
 def drive(folder: Path) -> None:
@@ -77,7 +78,7 @@ def prepare(tree: Path, name: str, tmp: Path) -> dict:
     database = f"yb_instr_{os.getpid()}_{name}"
     env = {**os.environ, "DATABASE_URL": f"{PG_BASE}/{database}", "YIBIAO_INSTANCE": str(tmp / name / "instance"),
            "FLASK_APP": "wsgi.py", "PHOTO_STORAGE_ROOT": str(tmp / name / "photos"),
-           "REDIS_URL": "redis://127.0.0.1:6379/14", "JOBS_QUEUE": f"ybinstr{os.getpid()}{name}", "JOBS_IN_PROCESS": "0",
+           "REDIS_URL": REDIS_URL, "JOBS_QUEUE": f"ybinstr{os.getpid()}{name}", "JOBS_IN_PROCESS": "0",
            "RATELIMIT_STORAGE_URI": "memory://", "PYTHONHASHSEED": "0", "YB_DATABASE": database}
     psql(f'CREATE DATABASE "{database}"')
     for step in (["db", "upgrade"], ["demo-city", "--scale", "small"]):
@@ -144,8 +145,13 @@ def main() -> None:
             per_pair = (counts[label, args.pairs] - counts[label, 0]) / args.pairs
             print(f"| {label}: {git_state(tree)} | {per_pair / 1e6:.2f} M | {counts[label, 0] / 1e9:.2f} G |")
     finally:
+        import redis
+
+        queues = redis.Redis.from_url(REDIS_URL)
         for env in envs.values():
             psql(f'DROP DATABASE IF EXISTS "{env["YB_DATABASE"]}" WITH (FORCE)')
+            for key in queues.scan_iter(match=f"huey.*.{env['JOBS_QUEUE']}"):  # the re-encodes left queued
+                queues.delete(key)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
