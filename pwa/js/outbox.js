@@ -86,6 +86,13 @@ export function changeable(item) {
     && (item.state === 'failed' || (item.state === 'queued' && item.attempts === 0));
 }
 
+// What the officer may delete: what the server refused or wants confirmed, and what has not been
+// tried yet (saved offline) unless another item waits on it (a task's answer on its shop).
+export function deletable(item, items) {
+  return item.state === 'failed' || item.state === 'confirm'
+    || (item.state === 'queued' && item.attempts === 0 && !items.some((i) => i.after === item.id));
+}
+
 // Send one item; true when the others should wait too (no network, server trouble, signed out).
 async function send(item) {
   const claimed = await store.claim(item.id, waiting);

@@ -83,9 +83,18 @@ export async function takeBack(id, decide) {
   return Boolean(back);
 }
 
-export async function deleteItem(id) {
-  const item = await getItem(id);
-  if (item) await deleteItems([item]);
+// An item deleted if may(item, allItems) still holds in the same transaction (it cannot have begun
+// to go meanwhile), with the photos only it showed; whether it was.
+export async function deleteItem(id, may) {
+  const tx = (await db()).transaction('outbox', 'readwrite');
+  const item = await tx.store.get(id);
+  const ok = Boolean(item) && may(item, await tx.store.getAll());
+  if (ok) await tx.store.delete(id);
+  await tx.done;
+  if (!ok) return false;
+  await forgetPhotos(item.photos);
+  changed();
+  return true;
 }
 
 // Items and the photos only they showed (also any a crash left behind after an upload), in one go.

@@ -1120,10 +1120,36 @@ def test_a_shop_saved_offline_is_changed_before_it_goes_and_arrives_once_as_chan
     police.context.set_offline(False)
     expect(police.locator(f"#outbox [data-id='{second_id}'] .chip")).to_have_text("已上传")
     expect(police.locator("#outbox .change")).to_have_count(0)  # on the server now: changed through review only
+    expect(police.locator("#outbox .delete")).to_have_count(0)  # nor deleted
     [row] = submissions(app, second_id)
     assert row["data"]["shop_name"] == right and row["data"]["room"] == room and len(row["photos"]) == 1
     assert submissions(app, first_id) == []
     assert not police.errors
+
+
+def test_a_binding_saved_offline_can_be_deleted_before_it_goes(app, phone, plate):
+    """A business bound at the wrong plate, with no signal: 删除 takes it off the phone, and nothing
+    reaches the server when the signal returns. Once sent, it can no longer be deleted."""
+    grid = phone("grid")
+    scan(grid, plate)
+    grid.click("text=按信用代码绑定其他单位")
+    grid.fill("[name=credit_code]", credit_code_for("92"))
+    grid.fill("[name=name]", unique("绑错门牌的店"))
+    grid.context.set_offline(True)
+    grid.click("#bind")
+    expect(grid.locator("#item-state")).to_have_text("已保存，待上传")
+    client_id = grid.url.split("#/item/")[1]
+    grid.goto("/app/#/outbox")
+    grid.once("dialog", lambda dialog: dialog.accept())
+    grid.locator(f"#outbox [data-id='{client_id}'] .delete").click()
+    expect(grid.locator(f"#outbox [data-id='{client_id}']")).to_have_count(0)
+    expect(grid.locator("#badge")).to_be_hidden()
+    grid.context.set_offline(False)
+    grid.goto("/app/#/")
+    expect(grid.locator("#net")).to_have_text("在线")
+    grid.wait_for_timeout(500)
+    assert submissions(app, client_id) == []
+    assert not grid.errors
 
 
 def test_a_shop_the_server_turned_down_is_changed_and_sent_again(app, phone, plate, storefront, as_user, screenshot):

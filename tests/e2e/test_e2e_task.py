@@ -203,6 +203,8 @@ def test_a_shop_changed_before_it_went_takes_its_tasks_answer_back_with_it(app, 
     grid.goto("/app/#/outbox")
     expect(grid.locator("#outbox li.item")).to_have_count(2)
     expect(grid.locator("#outbox li.item[data-state=queued] .change")).to_have_count(1)  # the shop, not the answer
+    expect(grid.locator("#outbox li.item .delete")).to_have_count(1)  # the answer: its shop is waited on
+    expect(grid.locator("#outbox li.item").first.locator(".delete")).to_be_visible()  # newest first: the answer
     grid.locator("#outbox .change").click()
     expect(grid.locator("[name=shop_name]")).to_have_value(wrong)
     grid.fill("[name=shop_name]", right)

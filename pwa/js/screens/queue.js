@@ -33,8 +33,10 @@ export async function render() {
         refusal(item),
         item.state === 'confirm' && h('button', { class: 'small', onclick: () => outbox.confirmMove(item.id) }, '确认迁移并上传'),
         outbox.changeable(item) && h('button', { class: 'small secondary change', onclick: () => change(item) }, '修改'),
-        (item.state === 'failed' || item.state === 'confirm') && h('button', { class: 'small danger', onclick: async () => {
-          if (confirm('删除这条记录？删除后无法恢复。')) await store.deleteItem(item.id);
+        outbox.deletable(item, items) && h('button', { class: 'small danger delete', onclick: async () => {
+          if (confirm('删除这条记录？删除后无法恢复。') && !await store.deleteItem(item.id, outbox.deletable)) {
+            alert('这条已开始上传，不能再删除。');
+          }
         } }, '删除')))),
       items.some((i) => i.state === 'sent') && h('p', { class: 'muted', id: 'sent-kept' },
         `已上传的记录在手机上保留 ${outbox.SENT_KEPT_DAYS} 天，之后可在“我的提交”中查看。`),
