@@ -18,6 +18,10 @@ export function distanceM(lon1, lat1, lon2, lat2) {
   return 2 * 6371008.8 * Math.asin(Math.sqrt(a));
 }
 
+// How far a place ({lon, lat}: a building, a plate) is from the phone's position, in metres; review
+// measures the same, from the photo's position.
+export function distanceFrom(position, place) { return distanceM(position.lon, position.lat, place.lon, place.lat); }
+
 export function formatDistance(m) {
   return m < 1000 ? `${Math.round(m)} 米` : `${(m / 1000).toFixed(1)} 公里`;
 }

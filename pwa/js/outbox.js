@@ -79,18 +79,20 @@ async function run(force) {
   schedule();
 }
 
+// Saved and never tried: the server cannot have it. Once a try has begun it may, so the item is
+// then corrected through review instead.
+function untried(item) { return item.state === 'queued' && item.attempts === 0; }
+
 // A shop the officer may still change: never tried (saved offline a moment ago), or turned down.
-// Once a try has begun the server may have it, so it is corrected through review instead.
 export function changeable(item) {
-  return item.kind === 'shop' && !item.body.revision
-    && (item.state === 'failed' || (item.state === 'queued' && item.attempts === 0));
+  return item.kind === 'shop' && !item.body.revision && (item.state === 'failed' || untried(item));
 }
 
 // What the officer may delete: what the server refused or wants confirmed, and what has not been
 // tried yet (saved offline) unless another item waits on it (a task's answer on its shop).
 export function deletable(item, items) {
   return item.state === 'failed' || item.state === 'confirm'
-    || (item.state === 'queued' && item.attempts === 0 && !items.some((i) => i.after === item.id));
+    || (untried(item) && !items.some((i) => i.after === item.id));
 }
 
 // Send one item; true when the others should wait too (no network, server trouble, signed out).

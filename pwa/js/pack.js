@@ -2,7 +2,7 @@
 // phone so that scanning, choosing a building and writing the address work with no network.
 // Refreshed whenever the network allows (the server answers 304 when nothing changed).
 import * as api from './api.js';
-import { distanceM } from './geo.js';
+import { distanceFrom } from './geo.js';
 import * as store from './store.js';
 
 let current = null;
@@ -77,7 +77,7 @@ export function unitsOf(buildingCode) {
 // Buildings within farM() of the position, nearest first: farther off, a photo taken here is flagged.
 export function nearby(position, limit = 8) {
   return [...(index?.buildings.values() ?? [])]
-    .map((b) => ({ building: b, distance: distanceM(position.lon, position.lat, b.lon, b.lat) }))
+    .map((b) => ({ building: b, distance: distanceFrom(position, b) }))
     .filter((n) => n.distance <= farM())
     .sort((a, b) => a.distance - b.distance).slice(0, limit);
 }

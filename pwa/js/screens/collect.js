@@ -5,7 +5,7 @@
 import { shopAddress, shopBody, shopForm } from '../forms.js';
 import * as outbox from '../outbox.js';
 import * as pack from '../pack.js';
-import { distanceM, formatDistance, locate, POOR_ACCURACY_M } from '../geo.js';
+import { distanceFrom, formatDistance, locate, POOR_ACCURACY_M } from '../geo.js';
 import { cameraInput, removablePreview } from '../photo.js';
 import * as store from '../store.js';
 import * as tasks from '../tasks.js';
@@ -223,6 +223,3 @@ async function confirmStep(draft, plate) {
     }) }, '提交'),
     back(draft, 'address'));
 }
-
-// How far the phone was from a building, in metres (review measures the same, from the photo's position).
-function distanceFrom(position, b) { return distanceM(position.lon, position.lat, b.lon, b.lat); }
