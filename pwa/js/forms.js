@@ -80,6 +80,11 @@ export function bindingForm(v) {
   const nameField = field(label('name'), name, (x) => (!x.trim() || (x.trim().length >= 2 && x.trim().length <= 128)
     ? null : '名称应为 2–128 个字'), (x) => x.trim().length < 2);
   const ok = h('p', { class: 'ok', id: 'credit_code-ok', 'aria-live': 'polite' });
+  const progress = () => {
+    const valid = !credit.problem(code.value);
+    ok.classList.toggle('pending', !valid);
+    ok.textContent = valid ? '✓ 代码有效' : code.value && credit.unfinished(code.value) ? `已输入 ${code.value.length} 位，还差 ${18 - code.value.length} 位` : '';
+  };
   code.addEventListener('input', () => {
     let typed = credit.normalise(code.value); // full-width and lower-case letters, as phones type them
     // A licence's link or text pasted whole (from a message, or the keyboard's clipboard): its code.
@@ -88,10 +93,9 @@ export function bindingForm(v) {
       code.value = typed;
       codeField.typed(); // the field checked what was typed, before this
     }
-    const valid = !credit.problem(typed);
-    ok.classList.toggle('pending', !valid);
-    ok.textContent = valid ? '✓ 代码有效' : typed && credit.unfinished(typed) ? `已输入 ${typed.length} 位，还差 ${18 - typed.length} 位` : '';
+    progress();
   });
+  progress(); // a code filled in as saved
   const values = () => ({ creditCode: credit.normalise(code.value), name: name.value.trim() });
   return { fields: [codeField, nameField], codeField, nameField, ok, code, values };
 }
