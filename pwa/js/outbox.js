@@ -32,10 +32,21 @@ export function waiting(item) { return WAITING.has(item.state); }
 // sent; the caller flushes once its draft is gone.
 export async function enqueue(body, photos, label, { kind = body.kind, task = null, after = null } = {}) {
   const before = after ? await store.getItem(after) : null;
-  const item = { id: body.id, kind, task, after, body, photos, label, state: 'queued', attempts: 0, uploaded: [],
-    error: null, nextAt: 0, createdAt: Math.max(Date.now(), (before?.createdAt ?? 0) + 1), sentAt: null, result: null };
+  const item = newItem(body, photos, label, { kind, task, after, createdAt: Math.max(Date.now(), (before?.createdAt ?? 0) + 1) });
   await store.putItem(item);
   return item;
+}
+
+function newItem(body, photos, label, { kind = body.kind, task = null, after = null, createdAt = Date.now() } = {}) {
+  return { id: body.id, kind, task, after, body, photos, label, state: 'queued', attempts: 0, uploaded: [],
+    error: null, nextAt: 0, createdAt, sentAt: null, result: null };
+}
+
+// A changed binding in place of item `id`, if that is still changeable (it cannot have begun to go
+// meanwhile); a task's answer waiting on the old one names and waits on the new one. Whether it was.
+export async function replace(id, body, label) {
+  return store.replaceItem(id, newItem(body, [], label), changeable,
+    (answer) => ({ after: body.id, body: { ...answer.body, submission: body.id } }));
 }
 
 let running = null;
@@ -83,9 +94,13 @@ async function run(force) {
 // then corrected through review instead.
 function untried(item) { return item.state === 'queued' && item.attempts === 0; }
 
-// A shop the officer may still change: never tried (saved offline a moment ago), or turned down.
+export const TOO_LATE_TO_CHANGE = '这条已开始上传，不能再修改：审核时可被退回更正，或在“我的提交”中查看。';
+
+// A shop or binding the officer may still change: never tried (saved offline a moment ago), or
+// turned down. A returned submission's correction is changed through the inbox instead.
 export function changeable(item) {
-  return item.kind === 'shop' && !item.body.revision && (item.state === 'failed' || untried(item));
+  return (item.kind === 'shop' || item.kind === 'binding') && !item.body.revision
+    && (item.state === 'failed' || untried(item));
 }
 
 // What the officer may delete: what the server refused or wants confirmed, and what has not been

@@ -49,16 +49,19 @@ function use(saved) {
       [code, { code, plate, number, name, lon, lat, floors }])),
     units: new Map(d.units.map(([code, building, number]) => [code, { code, building, number }])),
     tokens: new Map(d.plates),
+    rooms: new Map((d.shops ?? []).filter((s) => s.room_code).map((s) => [s.room_code, s.door_plate])),
   };
 }
 
 export function doorPlate(code) { return index?.plates.get(code) ?? null; }
 export function building(code) { return index?.buildings.get(code) ?? null; }
 
-// The door plate an object code belongs to (a door plate, building or unit of the pack), or null.
+// The door plate an object code belongs to (a door plate, building or unit of the pack, or the room
+// of a shop waiting for its binding), or null.
 export function plateOf(code) {
   if (!index) return null;
   if (index.plates.has(code)) return index.plates.get(code);
+  if (index.rooms.has(code)) return index.plates.get(index.rooms.get(code));
   const b = index.buildings.get(code) ?? index.buildings.get(index.units.get(code)?.building);
   return b ? index.plates.get(b.plate) : null;
 }

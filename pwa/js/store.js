@@ -83,6 +83,23 @@ export async function takeBack(id, decide) {
   return Boolean(back);
 }
 
+// Item `id` replaced by `copy` if may(item) still holds in the same transaction (it cannot have begun
+// to go meanwhile); the items waiting on it take follow(waiting)'s changes and come right after the
+// copy. Whether it was.
+export async function replaceItem(id, copy, may, follow) {
+  const tx = (await db()).transaction('outbox', 'readwrite');
+  const item = await tx.store.get(id);
+  const ok = Boolean(item) && may(item);
+  if (ok) {
+    const following = (await tx.store.getAll()).filter((i) => i.after === id);
+    await Promise.all([tx.store.delete(id), tx.store.put(copy),
+      ...following.map((i, n) => tx.store.put({ ...i, ...follow(i), createdAt: copy.createdAt + 1 + n }))]);
+  }
+  await tx.done;
+  if (ok) changed();
+  return ok;
+}
+
 // An item deleted if may(item, allItems) still holds in the same transaction (it cannot have begun
 // to go meanwhile), with the photos only it showed; whether it was.
 export async function deleteItem(id, may) {

@@ -1152,6 +1152,75 @@ def test_a_binding_saved_offline_can_be_deleted_before_it_goes(app, phone, plate
     assert not grid.errors
 
 
+def test_a_binding_the_server_turned_down_is_changed_and_sent_again(app, phone, plate, screenshot):
+    """A new business bound without its name is refused by the server for real; 修改 brings back the
+    bind screen with the code as typed, and the binding with its name arrives once, under a new id."""
+    grid = phone("grid")
+    scan(grid, plate)
+    grid.click("text=按信用代码绑定其他单位")
+    code, name = credit_code_for("92"), unique("襄阳市樊城区补名副食店")
+    grid.fill("[name=credit_code]", code)
+    grid.click("#bind")
+    expect(grid.locator("#item-state")).to_have_text("未被接收，需要处理")
+    expect(grid.locator(".error")).to_contain_text("请填写营业执照上的名称")
+    first_id = grid.url.split("#/item/")[1]
+    grid.click("#change")
+    expect(grid.locator("h1")).to_have_text("修改绑定")
+    expect(grid.locator("#refusal")).to_have_text("这是新登记的单位，请填写营业执照上的名称")  # still in view
+    expect(grid.locator("[name=credit_code]")).to_have_value(code)
+    expect(grid.locator("#credit_code-ok")).to_have_text("✓ 代码有效")
+    grid.fill("[name=name]", name)
+    screenshot(grid, "field-binding-change-phone", full_page=False)
+    grid.click("#bind")
+    expect(grid.locator("#item-state")).to_have_text("已上传")
+    second_id = grid.url.split("#/item/")[1]
+    assert second_id != first_id
+    [row] = submissions(app, second_id)
+    assert row["kind"] == "binding" and row["data"]["credit_code"] == code and row["data"]["name"] == name
+    assert submissions(app, first_id) == []
+    grid.goto("/app/#/outbox")
+    expect(grid.locator("#outbox li.item")).to_have_count(1)  # the refused one became this one
+    expect(grid.locator("#outbox .change")).to_have_count(0)
+    grid.goto(f"/app/#/bind/{plate['code']}?change={second_id}")  # a 修改 link kept from before it went
+    expect(grid.locator("#change-gone")).to_contain_text("不能再修改")
+    assert not grid.errors
+
+
+def test_a_shops_binding_saved_offline_is_changed_before_it_goes(app, phone, plate, places, as_user):
+    """The licence's code mistyped as another valid code, with no signal: 修改 at the approved shop's
+    binding keeps it the shop's, and only the changed binding reaches the server."""
+    [shop_name] = [unique("改代码的店")]
+    [shop_id] = shops_submitted(as_user, places, [shop_name])
+    approve_all_steps(as_user, shop_id)
+    grid = phone("grid")
+    scan(grid, plate)
+    grid.context.set_offline(True)
+    grid.locator(f"#shops [data-shop='{shop_id}']").click()
+    wrong, right = credit_code_for("92"), credit_code_for("92")
+    grid.fill("[name=credit_code]", wrong)
+    grid.click("#bind")
+    expect(grid.locator("#item-state")).to_have_text("已保存，待上传")
+    first_id = grid.url.split("#/item/")[1]
+    grid.goto("/app/#/outbox")
+    grid.locator(f"#outbox [data-id='{first_id}'] .change").click()
+    expect(grid.locator("h1")).to_have_text("修改绑定")
+    expect(grid.locator(".card")).to_contain_text(shop_name)
+    expect(grid.locator("[name=credit_code]")).to_have_value(wrong)
+    grid.fill("[name=credit_code]", right)
+    grid.click("#bind")
+    expect(grid.locator("#item-state")).to_have_text("已保存，待上传")
+    second_id = grid.url.split("#/item/")[1]
+    grid.goto("/app/#/outbox")
+    expect(grid.locator("#outbox li.item")).to_have_count(1)
+    grid.context.set_offline(False)
+    expect(grid.locator(f"#outbox [data-id='{second_id}'] .chip")).to_have_text("已上传")
+    [row] = submissions(app, second_id)
+    assert row["data"]["credit_code"] == right and row["data"]["name"] == shop_name
+    assert row["address_text"] == submissions(app, shop_id)[0]["address_text"]  # at the shop's room
+    assert submissions(app, first_id) == []
+    assert not grid.errors
+
+
 def test_a_shop_the_server_turned_down_is_changed_and_sent_again(app, phone, plate, storefront, as_user, screenshot):
     """What the server refused (here a room it would not take, as answered for real) can be fixed on
     the phone with its photo instead of deleted and collected again."""

@@ -224,6 +224,44 @@ def test_a_shop_changed_before_it_went_takes_its_tasks_answer_back_with_it(app, 
     assert not grid.errors
 
 
+def test_a_binding_changed_before_it_went_keeps_its_tasks_answer_following_it(app, places, grid_phone):
+    """A task answered by binding a business, with no signal; 修改 on the binding (the name mistyped):
+    the answer waits on the changed binding and names it on the server."""
+    title, grid = unique("门牌问题：单位名称"), grid_phone
+    task_id, _ = task_opened_on_phone(app, places, grid, title, "单位名称有误")
+    grid.check("input[name=outcome][value=corrected]")
+    grid.fill("[name=note]", "按执照更正")
+    grid.click("#go-correct")
+    grid.click("#bind-other")
+    code, wrong, right = credit_code_for("92"), unique("襄阳市樊城区错名店"), unique("襄阳市樊城区正名店")
+    grid.fill("[name=credit_code]", code)
+    grid.fill("[name=name]", wrong)
+    grid.context.set_offline(True)
+    grid.click("#bind")
+    grid.wait_for_url(re.compile(rf"#/task/{task_id}$"))
+    grid.goto("/app/#/outbox")
+    expect(grid.locator("#outbox li.item")).to_have_count(2)
+    expect(grid.locator("#outbox li.item .change")).to_have_count(1)  # the binding, not the answer
+    grid.locator("#outbox .change").click()
+    expect(grid.locator("[name=name]")).to_have_value(wrong)
+    grid.fill("[name=name]", right)
+    grid.click("#bind")
+    grid.wait_for_url(re.compile(rf"#/task/{task_id}$"))  # still the task's correction
+    expect(grid.locator("#task-state")).to_have_text("已保存，待上传")
+    grid.goto("/app/#/outbox")
+    expect(grid.locator("#outbox li.item")).to_have_count(2)
+    expect(grid.locator("#outbox li").first).to_contain_text(f"核查答复：{title}")  # still after its binding
+    grid.context.set_offline(False)
+    expect(grid.locator("#outbox li .chip")).to_have_text(["已上传", "已上传"])
+    binding_id = grid.locator("#outbox li").nth(1).get_attribute("data-id")
+    done = task_row(app, task_id)
+    assert done["status"] == "done" and done["outcome"] == "corrected" and done["note"] == "按执照更正"
+    assert done["submission"]["id"] == binding_id and done["submission"]["kind"] == "binding"
+    [row] = submissions(app, binding_id)
+    assert row["data"]["name"] == right
+    assert not grid.errors
+
+
 def test_a_task_someone_else_answered_meanwhile_is_refused_with_the_servers_reason(app, places, grid_phone, as_user):
     grid = grid_phone
     task_id, _ = task_opened_on_phone(app, places, grid, unique("门牌问题：门牌歪斜"), "门牌歪了")

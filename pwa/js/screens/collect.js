@@ -41,7 +41,7 @@ export async function change(item) {
     alert('这栋楼已不在地址包中：请先更新地址包；仍没有就删除这条，重新扫码采集。');
     return;
   }
-  const gone = () => alert('这条已开始上传，不能再修改：审核时可被退回更正，或在“我的提交”中查看。');
+  const gone = () => alert(outbox.TOO_LATE_TO_CHANGE);
   const now = await store.getItem(item.id);
   if (!now || !outbox.changeable(now)) return gone(); // before an unfinished draft is given up for it
   if (await store.getDraft()) {

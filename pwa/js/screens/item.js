@@ -3,7 +3,13 @@ import { refusal } from '../forms.js';
 import * as outbox from '../outbox.js';
 import * as store from '../store.js';
 import { h, show } from '../ui.js';
-import { change } from './collect.js';
+import * as bind from './bind.js';
+import * as collect from './collect.js';
+
+// 修改 on an item outbox.changeable allows: its screen again, filled in as saved.
+export function change(item) {
+  return (item.kind === 'binding' ? bind : collect).change(item);
+}
 
 const SENT = { shop: '服务器已收到，进入审核。', binding: '已提交，待审核：审核通过后单位才绑定到这个地址。' };
 

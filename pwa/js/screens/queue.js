@@ -4,7 +4,7 @@ import { refusal } from '../forms.js';
 import * as outbox from '../outbox.js';
 import * as store from '../store.js';
 import { h, show, when } from '../ui.js';
-import { change } from './collect.js';
+import { change } from './item.js';
 
 export async function render() {
   let drawn = null;
