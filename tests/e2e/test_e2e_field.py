@@ -700,6 +700,7 @@ def test_a_business_bound_elsewhere_is_moved_only_after_confirming(app, phone, p
     grid.click("#bind")
     expect(grid.locator("#item-state")).to_have_text("需要确认")
     expect(grid.locator(".error")).to_contain_text("确认迁移")
+    expect(grid.locator("#item-note")).to_have_text("确认后才会上传：请在“待上传”中确认。")
     grid.goto("/app/#/outbox")
     grid.click("text=确认迁移并上传")
     expect(grid.locator("#outbox li").first.locator(".chip")).to_have_text("已上传")
@@ -1163,6 +1164,7 @@ def test_a_binding_the_server_turned_down_is_changed_and_sent_again(app, phone, 
     grid.click("#bind")
     expect(grid.locator("#item-state")).to_have_text("未被接收，需要处理")
     expect(grid.locator(".error")).to_contain_text("请填写营业执照上的名称")
+    expect(grid.locator("#item-note")).to_contain_text("不会自动重传")  # it waits for the grid worker
     first_id = grid.url.split("#/item/")[1]
     grid.click("#change")
     expect(grid.locator("h1")).to_have_text("修改绑定")

@@ -11,6 +11,11 @@ export function change(item) {
   return (item.kind === 'binding' ? bind : collect).change(item);
 }
 
+// Kept on the phone but not going by itself: what the user has to do.
+const WAITS_ON_YOU = {
+  failed: '服务器没有接收，不会自动重传：请按提示修改后重新提交，不需要了可以删除。',
+  confirm: '确认后才会上传：请在“待上传”中确认。',
+};
 const SENT = { shop: '服务器已收到，进入审核。', binding: '已提交，待审核：审核通过后单位才绑定到这个地址。' };
 
 export async function render([id]) {
@@ -25,7 +30,8 @@ export async function render([id]) {
       h('div', { class: `status-big ${sent ? 'sent' : ''}`, id: 'item-state', 'data-state': item.state },
         sent ? '已上传' : item.state === 'queued' || item.state === 'retry' || item.state === 'sending'
           ? '已保存，待上传' : outbox.STATES[item.state]),
-      h('p', { class: 'muted', id: 'item-note' }, sent ? (item.body.revision ? '更正已收到，回到退回它的审核环节。' : SENT[item.kind]) : '已保存在本机，有网络时自动上传；关闭应用也不会丢失。'),
+      h('p', { class: 'muted', id: 'item-note' }, sent ? (item.body.revision ? '更正已收到，回到退回它的审核环节。' : SENT[item.kind])
+        : outbox.waiting(item) ? '已保存在本机，有网络时自动上传；关闭应用也不会丢失。' : WAITS_ON_YOU[item.state]),
       refusal(item),
       h('div', { class: 'card' }, h('b', {}, item.label.title), h('div', { class: 'address' }, item.label.address),
         outbox.changeable(item) && h('button', { class: 'small secondary change', id: 'change', onclick: () => change(item) }, '修改')),
