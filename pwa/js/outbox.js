@@ -92,7 +92,7 @@ async function run(force) {
 
 // Saved and never tried: the server cannot have it. Once a try has begun it may, so the item is
 // then corrected through review instead.
-function untried(item) { return item.state === 'queued' && item.attempts === 0; }
+export function untried(item) { return item.state === 'queued' && item.attempts === 0; }
 
 export const TOO_LATE_TO_CHANGE = '这条已开始上传，不能再修改：审核时可被退回更正，或在“我的提交”中查看。';
 
@@ -106,9 +106,11 @@ export function changeable(item) {
 // What the officer may delete: what the server refused or wants confirmed, and what has not been
 // tried yet (saved offline) unless another item waits on it (a task's answer on its shop).
 export function deletable(item, items) {
-  return item.state === 'failed' || item.state === 'confirm'
-    || (untried(item) && !items.some((i) => i.after === item.id));
+  return item.state === 'failed' || item.state === 'confirm' || (untried(item) && !awaitedBy(item, items));
 }
+
+// The item that waits for this one to be on the server (a task's answer on its shop), if any.
+export function awaitedBy(item, items) { return items.find((i) => i.after === item.id); }
 
 // Send one item; true when the others should wait too (no network, server trouble, signed out).
 async function send(item) {

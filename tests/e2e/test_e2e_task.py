@@ -205,6 +205,8 @@ def test_a_shop_changed_before_it_went_takes_its_tasks_answer_back_with_it(app, 
     expect(grid.locator("#outbox li.item[data-state=queued] .change")).to_have_count(1)  # the shop, not the answer
     expect(grid.locator("#outbox li.item .delete")).to_have_count(1)  # the answer: its shop is waited on
     expect(grid.locator("#outbox li.item").first.locator(".delete")).to_be_visible()  # newest first: the answer
+    expect(grid.locator("#outbox li.item").nth(1).locator(".awaited")).to_have_text(
+        "核查答复在等这条上传：要删除这条，请先删除那条答复。")  # why the shop has none
     grid.locator("#outbox .change").click()
     expect(grid.locator("[name=shop_name]")).to_have_value(wrong)
     grid.fill("[name=shop_name]", right)

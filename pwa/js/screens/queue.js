@@ -33,6 +33,7 @@ export async function render() {
         refusal(item),
         item.state === 'confirm' && h('button', { class: 'small', onclick: () => outbox.confirmMove(item.id) }, '确认迁移并上传'),
         outbox.changeable(item) && h('button', { class: 'small secondary change', onclick: () => change(item) }, '修改'),
+        outbox.untried(item) && outbox.awaitedBy(item, items) && h('div', { class: 'muted awaited' }, '核查答复在等这条上传：要删除这条，请先删除那条答复。'),
         outbox.deletable(item, items) && h('button', { class: 'small danger delete', onclick: async () => {
           if (confirm('删除这条记录？删除后无法恢复。') && !await store.deleteItem(item.id, outbox.deletable)) {
             alert('这条已开始上传，不能再删除。');
