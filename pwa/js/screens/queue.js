@@ -31,9 +31,10 @@ export async function render() {
         item.after && outbox.waiting(item) && byId.get(item.after) && byId.get(item.after).state !== 'sent'
           && h('div', { class: 'muted' }, '在所更正的采集上传之后上传'),
         refusal(item),
+        outbox.untried(item) && outbox.awaitedBy(item, items)
+          && h('div', { class: 'muted awaited' }, '核查答复在等这条上传：要删除这条，请先删除那条答复。'),
         item.state === 'confirm' && h('button', { class: 'small', onclick: () => outbox.confirmMove(item.id) }, '确认迁移并上传'),
         outbox.changeable(item) && h('button', { class: 'small secondary change', onclick: () => change(item) }, '修改'),
-        outbox.untried(item) && outbox.awaitedBy(item, items) && h('div', { class: 'muted awaited' }, '核查答复在等这条上传：要删除这条，请先删除那条答复。'),
         outbox.deletable(item, items) && h('button', { class: 'small danger delete', onclick: async () => {
           if (confirm('删除这条记录？删除后无法恢复。') && !await store.deleteItem(item.id, outbox.deletable)) {
             alert('这条已开始上传，不能再删除。');
