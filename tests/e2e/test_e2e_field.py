@@ -1188,6 +1188,38 @@ def test_a_binding_the_server_turned_down_is_changed_and_sent_again(app, phone, 
     assert not grid.errors
 
 
+def test_a_binding_that_went_while_being_changed_is_not_sent_twice(app, phone, plate):
+    """The signal returns while 修改 is open: the binding saved before goes as it was, and the change
+    is refused with the reason instead of arriving as a second binding."""
+    grid = phone("grid")
+    scan(grid, plate)
+    grid.click("text=按信用代码绑定其他单位")
+    grid.fill("[name=credit_code]", credit_code_for("92"))
+    grid.fill("[name=name]", first_name := unique("先走一步的店"))
+    grid.context.set_offline(True)
+    grid.click("#bind")
+    expect(grid.locator("#item-state")).to_have_text("已保存，待上传")
+    first_id = grid.url.split("#/item/")[1]
+    grid.click("#change")
+    grid.fill("[name=name]", unique("来不及改的店"))
+    grid.context.set_offline(False)  # the outbox sends what it holds
+    deadline = time.monotonic() + 10
+    while not submissions(app, first_id) and time.monotonic() < deadline:
+        grid.wait_for_timeout(100)
+    said = []
+    grid.once("dialog", lambda dialog: (said.append(dialog.message), dialog.accept()))
+    grid.click("#bind")
+    grid.wait_for_url(re.compile(rf"#/item/{first_id}$"))  # the binding as it went
+    expect(grid.locator("#item-state")).to_have_text("已上传")
+    assert said == ["这条已开始上传，不能再修改：审核时可被退回更正，或在“我的提交”中查看。"]
+    [row] = submissions(app, first_id)
+    assert row["data"]["name"] == first_name
+    grid.goto("/app/#/outbox")
+    expect(grid.locator("#outbox li.item")).to_have_count(1)
+    expect(grid.locator("#outbox li .chip")).to_have_text("已上传")
+    assert not grid.errors
+
+
 def test_a_shops_binding_saved_offline_is_changed_before_it_goes(app, phone, plate, places, as_user):
     """The licence's code mistyped as another valid code, with no signal: 修改 at the approved shop's
     binding keeps it the shop's, and only the changed binding reaches the server."""

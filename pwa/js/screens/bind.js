@@ -64,7 +64,10 @@ export async function render([plateCode], query) {
         const label = { title: `绑定 ${body.name || body.credit_code}`, address };
         let answer;
         if (changing) {
-          if (!await outbox.replace(changing.id, body, label)) return alert(outbox.TOO_LATE_TO_CHANGE);
+          if (!await outbox.replace(changing.id, body, label)) {
+            alert(outbox.TOO_LATE_TO_CHANGE);
+            return go(`#/item/${changing.id}`); // as it went
+          }
           answer = items.find((i) => i.after === changing.id);
         } else {
           await outbox.enqueue(body, [], label);
