@@ -96,11 +96,12 @@ export function untried(item) { return item.state === 'queued' && item.attempts 
 
 export const TOO_LATE_TO_CHANGE = '这条已开始上传，不能再修改：审核时可被退回更正，或在“我的提交”中查看。';
 
-// A shop or binding the officer may still change: never tried (saved offline a moment ago), or
-// turned down. A returned submission's correction is changed through the inbox instead.
+// A shop or binding the officer may still change: never tried (saved offline a moment ago), turned
+// down, or a binding the server wants a move confirmed for (the code often mistyped); the server kept
+// none of them. A returned submission's correction is changed through the inbox instead.
 export function changeable(item) {
   return (item.kind === 'shop' || item.kind === 'binding') && !item.body.revision
-    && (item.state === 'failed' || untried(item));
+    && (item.state === 'failed' || item.state === 'confirm' || untried(item));
 }
 
 // What the officer may delete: what the server refused or wants confirmed, and what has not been

@@ -700,7 +700,7 @@ def test_a_business_bound_elsewhere_is_moved_only_after_confirming(app, phone, p
     grid.click("#bind")
     expect(grid.locator("#item-state")).to_have_text("需要确认")
     expect(grid.locator(".error")).to_contain_text("确认迁移")
-    expect(grid.locator("#item-note")).to_have_text("确认后才会上传：请在“待上传”中确认。")
+    expect(grid.locator("#item-note")).to_have_text("确认后才会上传：请在“待上传”中确认；代码输错了就点“修改”。")
     grid.goto("/app/#/outbox")
     grid.click("text=确认迁移并上传")
     expect(grid.locator("#outbox li").first.locator(".chip")).to_have_text("已上传")
@@ -708,6 +708,37 @@ def test_a_business_bound_elsewhere_is_moved_only_after_confirming(app, phone, p
     assert organisation(app, code)["bindings"] == [(True, False)]  # still where it was, until approved
     approve_all_steps(as_user, moved)
     assert organisation(app, code)["bindings"] == [(False, False), (True, True)]
+
+
+def test_a_binding_that_would_move_a_business_is_changed_when_the_code_was_mistyped(app, phone, plate, as_user,
+                                                                                   places):
+    """The server says the code is bound elsewhere: the grid worker sees the code was mistyped and
+    uses 修改 instead of confirming the move; the business stays where it was."""
+    bound = credit_code_for("91")
+    first = as_user("grid").post("/api/v1/submissions", json={
+        "id": str(uuid.uuid4()), "kind": "binding", "address_code": places["grid"]["room"], "credit_code": bound,
+        "name": unique("襄阳别处的公司")})
+    approve_all_steps(as_user, first.json["id"])
+    grid = phone("grid")
+    scan(grid, plate)
+    grid.click("text=按信用代码绑定其他单位")
+    grid.fill("[name=credit_code]", bound)
+    grid.click("#bind")
+    expect(grid.locator("#item-state")).to_have_text("需要确认")
+    asked_id = grid.url.split("#/item/")[1]
+    grid.click("#change")
+    expect(grid.locator("#refusal")).to_contain_text("确认迁移")
+    grid.fill("[name=credit_code]", right := credit_code_for("92"))
+    grid.fill("[name=name]", name := unique("襄阳市樊城区输对代码店"))
+    grid.click("#bind")
+    expect(grid.locator("#item-state")).to_have_text("已上传")
+    [row] = submissions(app, grid.url.split("#/item/")[1])
+    assert row["data"]["credit_code"] == right and row["data"]["name"] == name
+    assert submissions(app, asked_id) == []
+    assert organisation(app, bound)["bindings"] == [(True, False)]  # one binding, still at its room
+    grid.goto("/app/#/outbox")
+    expect(grid.locator("#outbox li.item")).to_have_count(1)
+    assert not grid.errors
 
 
 def shops_submitted(as_user, places, names: list[str]) -> list[str]:

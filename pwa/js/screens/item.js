@@ -14,7 +14,7 @@ export function change(item) {
 // Kept on the phone but not going by itself: what the user has to do.
 const WAITS_ON_YOU = {
   failed: '服务器没有接收，不会自动重传：请按提示修改后重新提交，不需要了可以删除。',
-  confirm: '确认后才会上传：请在“待上传”中确认。',
+  confirm: '确认后才会上传：请在“待上传”中确认；代码输错了就点“修改”。',
 };
 const SENT = { shop: '服务器已收到，进入审核。', binding: '已提交，待审核：审核通过后单位才绑定到这个地址。' };
 
