@@ -1,6 +1,7 @@
 // The form pieces a submission is made of, shared by the screens that make one (collect.js, bind.js)
 // and the screen that corrects a returned one (correct.js): the same inputs, checks and messages.
 import * as credit from './credit.js';
+import * as outbox from './outbox.js';
 import * as pack from './pack.js';
 import { field, h } from './ui.js';
 
@@ -23,6 +24,12 @@ export function refusal(item, id = null) {
   const fields = Object.entries(item.fields ?? {});
   return [h('p', { class: 'error', id }, item.error),
     fields.length > 0 && h('ul', { class: 'error fields' }, fields.map(([f, m]) => h('li', {}, `${label(f)}：${m}`)))];
+}
+
+// For a binding the server wants a move confirmed for (the business is bound elsewhere): confirm it.
+export function moveButton(item) {
+  return item.state === 'confirm'
+    && h('button', { class: 'small confirm-move', onclick: () => outbox.confirmMove(item.id) }, '确认迁移并上传');
 }
 
 // The shop's place in the building and its name; values as collect.js keeps them in its draft.

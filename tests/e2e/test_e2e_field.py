@@ -700,11 +700,11 @@ def test_a_business_bound_elsewhere_is_moved_only_after_confirming(app, phone, p
     grid.click("#bind")
     expect(grid.locator("#item-state")).to_have_text("需要确认")
     expect(grid.locator(".error")).to_contain_text("确认迁移")
-    expect(grid.locator("#item-note")).to_have_text("确认后才会上传：请在“待上传”中确认；代码输错了就点“修改”。")
-    grid.goto("/app/#/outbox")
-    grid.click("text=确认迁移并上传")
-    expect(grid.locator("#outbox li").first.locator(".chip")).to_have_text("已上传")
-    moved = grid.locator("#outbox li").first.get_attribute("data-id")
+    expect(grid.locator("#item-note")).to_have_text("确认迁移后才会上传；代码输错了就点“修改”。")
+    moved = grid.url.split("#/item/")[1]
+    grid.click("text=确认迁移并上传")  # right there, after 提交绑定
+    expect(grid.locator("#item-state")).to_have_text("已上传")
+    expect(grid.locator(".confirm-move")).to_have_count(0)
     assert organisation(app, code)["bindings"] == [(True, False)]  # still where it was, until approved
     approve_all_steps(as_user, moved)
     assert organisation(app, code)["bindings"] == [(False, False), (True, True)]

@@ -1,5 +1,5 @@
 // What became of one submission: saved on the phone, uploading, uploaded, or what to do about it.
-import { refusal } from '../forms.js';
+import { moveButton, refusal } from '../forms.js';
 import * as outbox from '../outbox.js';
 import * as store from '../store.js';
 import { h, show } from '../ui.js';
@@ -14,7 +14,7 @@ export function change(item) {
 // Kept on the phone but not going by itself: what the user has to do.
 const WAITS_ON_YOU = {
   failed: '服务器没有接收，不会自动重传：请按提示修改后重新提交，不需要了可以删除。',
-  confirm: '确认后才会上传：请在“待上传”中确认；代码输错了就点“修改”。',
+  confirm: '确认迁移后才会上传；代码输错了就点“修改”。',
 };
 const SENT = { shop: '服务器已收到，进入审核。', binding: '已提交，待审核：审核通过后单位才绑定到这个地址。' };
 
@@ -34,6 +34,7 @@ export async function render([id]) {
         : outbox.waiting(item) ? '已保存在本机，有网络时自动上传；关闭应用也不会丢失。' : WAITS_ON_YOU[item.state]),
       refusal(item),
       h('div', { class: 'card' }, h('b', {}, item.label.title), h('div', { class: 'address' }, item.label.address),
+        moveButton(item),
         outbox.changeable(item) && h('button', { class: 'small secondary change', id: 'change', onclick: () => change(item) }, '修改')),
       h('a', { class: 'button', href: '#/scan', id: 'scan-next' }, '继续扫码'),
       h('a', { class: 'button secondary', href: '#/outbox' }, '查看待上传'),

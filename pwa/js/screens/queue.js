@@ -1,6 +1,6 @@
 // The outbox as the user sees it: every item with its state, what failed and why, and what to do.
 import * as api from '../api.js';
-import { refusal } from '../forms.js';
+import { moveButton, refusal } from '../forms.js';
 import * as outbox from '../outbox.js';
 import * as store from '../store.js';
 import { h, show, when } from '../ui.js';
@@ -33,7 +33,7 @@ export async function render() {
         refusal(item),
         outbox.untried(item) && outbox.awaitedBy(item, items)
           && h('div', { class: 'muted awaited' }, '核查答复在等这条上传：要删除这条，请先删除那条答复。'),
-        item.state === 'confirm' && h('button', { class: 'small', onclick: () => outbox.confirmMove(item.id) }, '确认迁移并上传'),
+        moveButton(item),
         outbox.changeable(item) && h('button', { class: 'small secondary change', onclick: () => change(item) }, '修改'),
         outbox.deletable(item, items) && h('button', { class: 'small danger delete', onclick: async () => {
           if (confirm('删除这条记录？删除后无法恢复。') && !await store.deleteItem(item.id, outbox.deletable)) {
