@@ -4,8 +4,8 @@
 //
 // Upload order per item: its photos (skipped when the server has them), then the submission, or a
 // task's answer (kind 'answer'). The server accepts each once by its id, so an upload cut off half
-// way is simply sent again. An item `after` another (a task answered by a new submission) waits
-// until that one is on the server.
+// way is simply sent again. An item `after` another (a task answered by a new submission, a binding
+// of a shop collected on this phone) waits until that one is on the server.
 import * as api from './api.js';
 import * as store from './store.js';
 
@@ -42,10 +42,11 @@ function newItem(body, photos, label, { kind = body.kind, task = null, after = n
     error: null, nextAt: 0, createdAt, sentAt: null, result: null };
 }
 
-// A changed binding in place of item `id`, if that is still changeable (it cannot have begun to go
-// meanwhile); a task's answer waiting on the old one names and waits on the new one. Whether it was.
-export async function replace(id, body, label) {
-  return store.replaceItem(id, newItem(body, [], label), changeable,
+// A changed binding in place of item `id` (waiting on `after`, its shop on this phone), if that is
+// still changeable (it cannot have begun to go meanwhile); a task's answer waiting on the old one
+// names and waits on the new one. Whether it was.
+export async function replace(id, body, label, after = null) {
+  return store.replaceItem(id, newItem(body, [], label, { after }), changeable,
     (answer) => ({ after: body.id, body: { ...answer.body, submission: body.id } }));
 }
 
@@ -81,9 +82,14 @@ async function run(force) {
   if (old.length) await store.deleteItems(old);
   if (!navigator.onLine) return; // the 'online' event starts the next try
   const byId = new Map(all.map((i) => [i.id, i]));
-  for (const item of all.filter((i) => WAITING.has(i.state))) {
+  // Each item after the one it waits on, even when saved before it (a binding whose shop was changed).
+  const depth = (i) => (byId.has(i.after) ? 1 + depth(byId.get(i.after)) : 0);
+  const due = all.filter((i) => WAITING.has(i.state)).sort((a, b) => depth(a) - depth(b) || a.createdAt - b.createdAt);
+  const changing = (await store.getDraft())?.id; // a shop taken back to be changed, its binding waiting
+  for (const item of due) {
     if (!force && item.state !== 'sending' && item.nextAt > Date.now()) continue;
     if (item.after && byId.has(item.after) && byId.get(item.after).state !== 'sent') continue; // its submission first
+    if (item.after && item.after === changing) continue;
     const stop = await send(item);
     if (stop) break;
   }

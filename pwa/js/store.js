@@ -66,7 +66,8 @@ export async function claim(id, waiting) {
 
 // An item taken out of the outbox to be changed, with the items waiting on it (a task's answer), in
 // one transaction, so nothing can be sending it meanwhile. decide(item, following), synchronous,
-// gives what they become ({ draft, taskDrafts: { [task]: answer form } }), or null to leave them.
+// gives what they become ({ draft, taskDrafts: { [task]: answer form }, kept: [those of `following`
+// that stay, as changed] }), or null to leave them.
 export async function takeBack(id, decide) {
   const tx = (await db()).transaction(['outbox', 'drafts', 'meta'], 'readwrite');
   const outbox = tx.objectStore('outbox');
@@ -74,9 +75,10 @@ export async function takeBack(id, decide) {
   const following = item ? (await outbox.getAll()).filter((i) => i.after === id) : [];
   const back = item ? decide(item, following) : null;
   if (back) {
+    const kept = new Map((back.kept ?? []).map((i) => [i.id, i]));
     await Promise.all([tx.objectStore('drafts').put({ ...back.draft, key: 'current', savedAt: Date.now() }),
       ...Object.entries(back.taskDrafts ?? {}).map(([task, form]) => tx.objectStore('meta').put(form, taskDraftKey(task))),
-      outbox.delete(id), ...following.map((i) => outbox.delete(i.id))]);
+      outbox.delete(id), ...following.map((i) => (kept.has(i.id) ? outbox.put(kept.get(i.id)) : outbox.delete(i.id)))]);
   }
   await tx.done;
   if (back) changed();

@@ -811,6 +811,76 @@ def test_the_phones_own_shops_count_at_their_address_before_its_pack_has_them(ph
     assert not police.errors
 
 
+def bind_own_shop(page, plate, shop_id: str) -> str:
+    """The grid worker binds a shop this phone collected (not on the server yet) with a new code: the
+    binding's id, saved and waiting."""
+    scan(page, plate)
+    page.locator(f"#shops [data-shop='{shop_id}']").click()
+    page.fill("[name=credit_code]", credit_code_for("92"))
+    page.click("#bind")
+    expect(page.locator("#item-state")).to_have_text("已保存，待上传")
+    return page.url.split("#/item/")[1]
+
+
+def test_a_shop_and_its_binding_made_on_one_phone_reach_the_server_in_that_order(app, phone, plate, storefront):
+    """A grid worker collects a shop and binds it straight away, with one bar of signal: the shop's
+    upload fails and waits to be tried again, and the binding waits for it instead of going first
+    (the server would refuse a binding naming a shop it does not have yet)."""
+    grid = phone("grid")
+    hold, posted = {"shop": True}, []
+
+    def signal(route):
+        kind = route.request.post_data_json["kind"]
+        if kind == "shop" and hold["shop"]:
+            route.abort("connectionreset")
+            return
+        posted.append(kind)
+        route.continue_()
+
+    grid.route("**/api/v1/submissions", signal)
+    shop_id = collect_shop(grid, plate, storefront, name := unique("先采后绑的店"), unique("5"))
+    expect(grid.locator("#item-state")).to_have_text("已保存，待上传")
+    binding_id = bind_own_shop(grid, plate, shop_id)
+    grid.goto("/app/#/outbox")
+    expect(grid.locator(f"#outbox [data-id='{binding_id}']")).to_contain_text("在所绑定的门店上传之后上传")
+    expect(grid.locator(f"#outbox [data-id='{shop_id}'] .delete")).to_have_count(0)
+    upload_now(grid)
+    grid.wait_for_timeout(500)
+    assert posted == []  # the shop could not go, so neither did its binding
+    hold["shop"] = False
+    upload_now(grid)
+    expect(grid.locator(f"#outbox [data-id='{binding_id}'] .chip")).to_have_text("已上传")
+    assert posted == ["shop", "binding"]
+    [row] = submissions(app, binding_id)
+    assert row["data"]["shop"] == shop_id and row["data"]["name"] == name
+    assert not grid.errors
+
+
+def test_a_shop_changed_after_it_was_bound_on_the_phone_takes_its_binding_along(app, phone, plate, storefront):
+    """Collected and bound with no signal, then a typo seen in the shop: 修改 on the shop keeps the
+    binding, which waits while the shop is being changed and then names the changed shop."""
+    grid = phone("grid")
+    grid.context.set_offline(True)
+    shop_id = collect_shop(grid, plate, storefront, unique("错名待绑店"), unique("6"))
+    binding_id = bind_own_shop(grid, plate, shop_id)
+    grid.goto("/app/#/outbox")
+    expect(grid.locator(f"#outbox [data-id='{shop_id}'] .awaited")).to_have_text(
+        "单位绑定在等这条上传：要删除这条，请先删除那条绑定。")
+    grid.locator(f"#outbox [data-id='{shop_id}'] .change").click()
+    grid.fill("[name=shop_name]", right := unique("正名待绑店"))
+    grid.context.set_offline(False)  # the signal returns while the shop is being changed
+    grid.wait_for_timeout(1000)
+    assert submissions(app, binding_id) == []  # it waits for its shop
+    grid.click("#next")
+    new_shop_id = submit(grid)
+    grid.goto("/app/#/outbox")
+    expect(grid.locator("#outbox li .chip")).to_have_text(["已上传", "已上传"])
+    [row] = submissions(app, binding_id)
+    assert row["data"]["shop"] == new_shop_id and submissions(app, new_shop_id)[0]["data"]["shop_name"] == right
+    assert submissions(app, shop_id) == []
+    assert not grid.errors
+
+
 def test_an_app_left_open_all_day_shows_the_shops_collected_since(phone, plate, places, as_user):
     """The grid worker opened the app in the morning and never closed it. A shop an officer collects
     at the plate later shows when the app comes back to the screen, or a plate is opened, once a few

@@ -49,6 +49,8 @@ export async function render([plateCode], query) {
     camera.start();
   };
   const target = saved?.address_code ?? shop?.room_code ?? plate.code;
+  // A shop collected on this phone goes first: the server takes no binding naming a shop it lacks.
+  const after = items.some((i) => i.id === shopId && i.kind === 'shop') ? shopId : null;
   show(
     h('h1', {}, changing ? '修改绑定' : '绑定单位'), changing && refusal(changing, 'refusal'),
     h('div', { class: 'card' }, h('div', { class: 'address' }, address), shop && h('p', {}, '门店：', h('b', {}, shop.name))),
@@ -64,13 +66,13 @@ export async function render([plateCode], query) {
         const label = { title: `绑定 ${body.name || body.credit_code}`, address };
         let answer;
         if (changing) {
-          if (!await outbox.replace(changing.id, body, label)) {
+          if (!await outbox.replace(changing.id, body, label, after)) {
             alert(outbox.TOO_LATE_TO_CHANGE);
             return go(`#/item/${changing.id}`); // as it went
           }
           answer = items.find((i) => i.after === changing.id);
         } else {
-          await outbox.enqueue(body, [], label);
+          await outbox.enqueue(body, [], label, { after });
           answer = query.get('task') && await tasks.enqueueCorrection(query.get('task'), body.id);
         }
         outbox.flush();

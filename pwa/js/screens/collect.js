@@ -51,11 +51,14 @@ export async function change(item) {
   const taken = await store.takeBack(item.id, (held, following) => {
     if (!outbox.changeable(held)) return null;
     const answer = following.find((i) => i.kind === 'answer');
+    const id = uuid();
     return {
-      draft: { id: uuid(), plate: building.plate, token: b.plate_token, task: answer?.task ?? null, step: 'address',
+      draft: { id, plate: building.plate, token: b.plate_token, task: answer?.task ?? null, step: 'address',
         photos: b.photos, createdAt: Date.parse(b.captured_at), building: b.building_code, unit: b.unit,
         floor: String(b.floor), room: b.room, shopName: b.shop_name, businessKind: b.business_kind, position: b.position },
       taskDrafts: answer ? { [answer.task]: { outcome: 'corrected', note: answer.body.note ?? '', photos: answer.body.photos } } : {},
+      // A binding of the shop waits on, and names, the changed shop.
+      kept: following.filter((i) => i.kind === 'binding').map((i) => ({ ...i, after: id, body: { ...i.body, shop: id } })),
     };
   });
   if (taken) go('#/collect');

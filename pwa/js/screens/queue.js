@@ -29,10 +29,11 @@ export async function render() {
         h('div', { class: 'muted' }, `保存于 ${when(item.createdAt)}${item.sentAt ? ` · 上传于 ${when(item.sentAt)}` : ''}`
           + `${item.attempts && item.state !== 'sent' ? ` · 已尝试 ${item.attempts} 次` : ''}`),
         item.after && outbox.waiting(item) && byId.get(item.after) && byId.get(item.after).state !== 'sent'
-          && h('div', { class: 'muted' }, '在所更正的采集上传之后上传'),
+          && h('div', { class: 'muted' }, item.kind === 'binding' ? '在所绑定的门店上传之后上传' : '在所更正的采集上传之后上传'),
         refusal(item),
-        outbox.untried(item) && outbox.awaitedBy(item, items)
-          && h('div', { class: 'muted awaited' }, '核查答复在等这条上传：要删除这条，请先删除那条答复。'),
+        outbox.untried(item) && outbox.awaitedBy(item, items) && h('div', { class: 'muted awaited' },
+          outbox.awaitedBy(item, items).kind === 'binding' ? '单位绑定在等这条上传：要删除这条，请先删除那条绑定。'
+            : '核查答复在等这条上传：要删除这条，请先删除那条答复。'),
         moveButton(item),
         outbox.changeable(item) && h('button', { class: 'small secondary change', onclick: () => change(item) }, '修改'),
         outbox.deletable(item, items) && h('button', { class: 'small danger delete', onclick: async () => {
