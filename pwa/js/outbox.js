@@ -96,27 +96,25 @@ async function run(force) {
   schedule();
 }
 
-// Saved and never tried: the server cannot have it. Once a try has begun it may, so the item is
-// then corrected through review instead.
-export function untried(item) { return item.state === 'queued' && item.attempts === 0; }
+// Only on this phone: never tried (once a try has begun the server may have it, so the item is then
+// corrected through review instead), turned down, or a binding whose move waits to be confirmed.
+export function onPhoneOnly(item) {
+  return item.state === 'failed' || item.state === 'confirm' || (item.state === 'queued' && item.attempts === 0);
+}
 
 export const TOO_LATE_TO_CHANGE = '这条已开始上传，不能再修改：审核时可被退回更正，或在“我的提交”中查看。';
 
-// A shop or binding the officer may still change: never tried (saved offline a moment ago), turned
-// down, or a binding the server wants a move confirmed for (the code often mistyped); the server kept
-// none of them. A returned submission's correction is changed through the inbox instead.
+// A shop or binding the officer may still change (a binding's move to confirm: the code is often
+// mistyped). A returned submission's correction is changed through the inbox instead.
 export function changeable(item) {
-  return (item.kind === 'shop' || item.kind === 'binding') && !item.body.revision
-    && (item.state === 'failed' || item.state === 'confirm' || untried(item));
+  return (item.kind === 'shop' || item.kind === 'binding') && !item.body.revision && onPhoneOnly(item);
 }
 
-// What the officer may delete: what the server refused or wants confirmed, and what has not been
-// tried yet (saved offline) unless another item waits on it (a task's answer on its shop).
-export function deletable(item, items) {
-  return item.state === 'failed' || item.state === 'confirm' || (untried(item) && !awaitedBy(item, items));
-}
+// What the officer may delete: what is only on this phone, unless another item waits on it (a task's
+// answer or a binding on its shop), which would then name what the server never gets.
+export function deletable(item, items) { return onPhoneOnly(item) && !awaitedBy(item, items); }
 
-// The item that waits for this one to be on the server (a task's answer on its shop), if any.
+// The item that waits for this one to be on the server (a task's answer or a binding on its shop), if any.
 export function awaitedBy(item, items) { return items.find((i) => i.after === item.id); }
 
 // Send one item; true when the others should wait too (no network, server trouble, signed out).

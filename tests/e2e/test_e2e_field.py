@@ -881,6 +881,36 @@ def test_a_shop_changed_after_it_was_bound_on_the_phone_takes_its_binding_along(
     assert not grid.errors
 
 
+def test_a_refused_shop_that_a_binding_waits_on_is_deleted_only_after_it(app, phone, plate, storefront, as_user):
+    """Collected and bound with no signal; when the signal returns the server refuses the shop. The
+    binding keeps waiting for it, and the shop cannot be deleted from under the binding."""
+    refusal = as_user("grid").post("/api/v1/submissions", json={
+        "id": str(uuid.uuid4()), "kind": "shop", "building_code": plate["building"], "floor": 1, "room": "坏房号",
+        "shop_name": "拒收样例", "business_kind": "retail", "photos": []})
+    assert refusal.status_code == 422
+    grid = phone("grid")
+    grid.route("**/api/v1/submissions", lambda route: route.fulfill(
+        status=422, content_type="application/problem+json", body=refusal.text)
+        if route.request.post_data_json["kind"] == "shop" else route.continue_())
+    grid.context.set_offline(True)
+    shop_id = collect_shop(grid, plate, storefront, unique("被拒待绑店"), unique("7"))
+    binding_id = bind_own_shop(grid, plate, shop_id)
+    grid.goto("/app/#/outbox")
+    grid.context.set_offline(False)
+    shop, binding = grid.locator(f"#outbox [data-id='{shop_id}']"), grid.locator(f"#outbox [data-id='{binding_id}']")
+    expect(shop.locator(".chip")).to_have_text("未被接收，需要处理")
+    expect(binding).to_contain_text("在所绑定的门店上传之后上传")
+    expect(shop.locator(".awaited")).to_have_text("单位绑定在等这条上传：要删除这条，请先删除那条绑定。")
+    expect(shop.locator(".delete")).to_have_count(0)
+    expect(shop.locator(".change")).to_have_count(1)
+    grid.once("dialog", lambda dialog: dialog.accept())
+    binding.locator(".delete").click()
+    expect(binding).to_have_count(0)
+    expect(shop.locator(".delete")).to_have_count(1)
+    assert submissions(app, binding_id) == [] and submissions(app, shop_id) == []
+    assert not grid.errors
+
+
 def test_an_app_left_open_all_day_shows_the_shops_collected_since(phone, plate, places, as_user):
     """The grid worker opened the app in the morning and never closed it. A shop an officer collects
     at the plate later shows when the app comes back to the screen, or a plate is opened, once a few

@@ -31,7 +31,7 @@ export async function render() {
         item.after && outbox.waiting(item) && byId.get(item.after) && byId.get(item.after).state !== 'sent'
           && h('div', { class: 'muted' }, item.kind === 'binding' ? '在所绑定的门店上传之后上传' : '在所更正的采集上传之后上传'),
         refusal(item),
-        outbox.untried(item) && outbox.awaitedBy(item, items) && h('div', { class: 'muted awaited' },
+        outbox.onPhoneOnly(item) && outbox.awaitedBy(item, items) && h('div', { class: 'muted awaited' },
           outbox.awaitedBy(item, items).kind === 'binding' ? '单位绑定在等这条上传：要删除这条，请先删除那条绑定。'
             : '核查答复在等这条上传：要删除这条，请先删除那条答复。'),
         moveButton(item),
