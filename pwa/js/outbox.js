@@ -46,8 +46,11 @@ function newItem(body, photos, label, { kind = body.kind, task = null, after = n
 // still changeable (it cannot have begun to go meanwhile); a task's answer waiting on the old one
 // names and waits on the new one. Whether it was.
 export async function replace(id, body, label, after = null) {
-  return store.replaceItem(id, newItem(body, [], label, { after }), changeable,
-    (answer) => ({ after: body.id, body: { ...answer.body, submission: body.id } }));
+  const copy = newItem(body, [], label, { after });
+  return store.takeBack(id, (held, following) => (changeable(held) ? {
+    items: [copy, ...following.map((answer, n) => ({ ...answer, after: copy.id, body: { ...answer.body, submission: copy.id },
+      createdAt: copy.createdAt + 1 + n }))],
+  } : null));
 }
 
 let running = null;

@@ -64,10 +64,11 @@ export async function claim(id, waiting) {
   return ok ? { ...item, state: 'sending' } : null;
 }
 
-// An item taken out of the outbox to be changed, with the items waiting on it (a task's answer), in
-// one transaction, so nothing can be sending it meanwhile. decide(item, following), synchronous,
-// gives what they become ({ draft, taskDrafts: { [task]: answer form }, kept: [those of `following`
-// that stay, as changed] }), or null to leave them.
+// An item taken out of the outbox to be changed, with the items waiting on it (a task's answer, a
+// binding of its shop), in one transaction, so nothing can be sending it meanwhile. decide(item,
+// following), synchronous, gives what they become ({ items: outbox items to keep or put in their
+// place, draft, taskDrafts: { [task]: answer form } }; whatever `items` lacks goes), or null to leave
+// them. Whether it was done.
 export async function takeBack(id, decide) {
   const tx = (await db()).transaction(['outbox', 'drafts', 'meta'], 'readwrite');
   const outbox = tx.objectStore('outbox');
@@ -75,31 +76,16 @@ export async function takeBack(id, decide) {
   const following = item ? (await outbox.getAll()).filter((i) => i.after === id) : [];
   const back = item ? decide(item, following) : null;
   if (back) {
-    const kept = new Map((back.kept ?? []).map((i) => [i.id, i]));
-    await Promise.all([tx.objectStore('drafts').put({ ...back.draft, key: 'current', savedAt: Date.now() }),
+    const items = back.items ?? [];
+    const kept = new Set(items.map((i) => i.id));
+    await Promise.all([back.draft && tx.objectStore('drafts').put({ ...back.draft, key: 'current', savedAt: Date.now() }),
       ...Object.entries(back.taskDrafts ?? {}).map(([task, form]) => tx.objectStore('meta').put(form, taskDraftKey(task))),
-      outbox.delete(id), ...following.map((i) => (kept.has(i.id) ? outbox.put(kept.get(i.id)) : outbox.delete(i.id)))]);
+      ...[item, ...following].filter((i) => !kept.has(i.id)).map((i) => outbox.delete(i.id)),
+      ...items.map((i) => outbox.put(i))]);
   }
   await tx.done;
   if (back) changed();
   return Boolean(back);
-}
-
-// Item `id` replaced by `copy` if may(item) still holds in the same transaction (it cannot have begun
-// to go meanwhile); the items waiting on it take follow(waiting)'s changes and come right after the
-// copy. Whether it was.
-export async function replaceItem(id, copy, may, follow) {
-  const tx = (await db()).transaction('outbox', 'readwrite');
-  const item = await tx.store.get(id);
-  const ok = Boolean(item) && may(item);
-  if (ok) {
-    const following = (await tx.store.getAll()).filter((i) => i.after === id);
-    await Promise.all([tx.store.delete(id), tx.store.put(copy),
-      ...following.map((i, n) => tx.store.put({ ...i, ...follow(i), createdAt: copy.createdAt + 1 + n }))]);
-  }
-  await tx.done;
-  if (ok) changed();
-  return ok;
 }
 
 // An item deleted if may(item, allItems) still holds in the same transaction (it cannot have begun

@@ -58,7 +58,7 @@ export async function change(item) {
         floor: String(b.floor), room: b.room, shopName: b.shop_name, businessKind: b.business_kind, position: b.position },
       taskDrafts: answer ? { [answer.task]: { outcome: 'corrected', note: answer.body.note ?? '', photos: answer.body.photos } } : {},
       // A binding of the shop waits on, and names, the changed shop.
-      kept: following.filter((i) => i.kind === 'binding').map((i) => ({ ...i, after: id, body: { ...i.body, shop: id } })),
+      items: following.filter((i) => i.kind === 'binding').map((i) => ({ ...i, after: id, body: { ...i.body, shop: id } })),
     };
   });
   if (taken) go('#/collect');

@@ -6,6 +6,12 @@ import * as store from '../store.js';
 import { h, show, when } from '../ui.js';
 import { change } from './item.js';
 
+// Why an item that could go has no 删除: another waits on it, and that one is deleted first.
+function awaitedNote(waiter) {
+  return waiter && h('div', { class: 'muted awaited' }, waiter.kind === 'binding'
+    ? '单位绑定在等这条上传：要删除这条，请先删除那条绑定。' : '核查答复在等这条上传：要删除这条，请先删除那条答复。');
+}
+
 export async function render() {
   let drawn = null;
   const draw = async () => {
@@ -31,9 +37,7 @@ export async function render() {
         item.after && outbox.waiting(item) && byId.get(item.after) && byId.get(item.after).state !== 'sent'
           && h('div', { class: 'muted' }, item.kind === 'binding' ? '在所绑定的门店上传之后上传' : '在所更正的采集上传之后上传'),
         refusal(item),
-        outbox.onPhoneOnly(item) && outbox.awaitedBy(item, items) && h('div', { class: 'muted awaited' },
-          outbox.awaitedBy(item, items).kind === 'binding' ? '单位绑定在等这条上传：要删除这条，请先删除那条绑定。'
-            : '核查答复在等这条上传：要删除这条，请先删除那条答复。'),
+        outbox.onPhoneOnly(item) && awaitedNote(outbox.awaitedBy(item, items)),
         moveButton(item),
         outbox.changeable(item) && h('button', { class: 'small secondary change', onclick: () => change(item) }, '修改'),
         outbox.deletable(item, items) && h('button', { class: 'small danger delete', onclick: async () => {
