@@ -157,19 +157,23 @@ def free_port() -> int:
 
 class Server:
     """`gunicorn wsgi:app` (spec kind:workers[:threads]) on a free port of 127.0.0.1, with
-    YIBIAO_INSTANCE set and DATABASE_URL removed (so the instance's SQLite), plus `env`."""
+    YIBIAO_INSTANCE set and DATABASE_URL removed (so the instance's SQLite), plus `env`; the code of
+    `tree`, another checkout, when given (a before/after in one run)."""
 
     def __init__(self, spec: str, instance: Path, log_dir: Path, env: dict | None = None, wsgi: str = "wsgi:app",
-                 note: str = "", log_name: str = "gunicorn"):
+                 note: str = "", log_name: str = "gunicorn", tree: Path = ROOT):
         parts = spec.split(":")
         self.kind, self.workers = parts[0], int(parts[1]) if len(parts) > 1 else os.cpu_count()
         self.threads = int(parts[2]) if len(parts) > 2 else (4 if self.kind == "gthread" else 1)
         self.spec = spec
         self.port = free_port()
-        self.log = log_dir / f"{log_name}-{spec.replace(':', '-')}.log"
         self.env = {**os.environ, "YIBIAO_INSTANCE": str(instance), "PYTHONUNBUFFERED": "1", **(env or {})}
         self.env.pop("DATABASE_URL", None)
-        self.wsgi, self.note = wsgi, note
+        if tree != ROOT:
+            self.env["PYTHONPATH"] = str(tree)
+            log_name += "-baseline"
+        self.log = log_dir / f"{log_name}-{spec.replace(':', '-')}.log"
+        self.tree, self.wsgi, self.note = tree, wsgi, note
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -185,7 +189,8 @@ class Server:
         if self.kind == "gthread":
             argv += ["--threads", str(self.threads)]
         self.log.write_text("")
-        self.proc = subprocess.Popen(argv, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(argv, env=self.env, cwd=self.tree, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -5,6 +5,7 @@ database, driven over loopback.
     .venv/bin/python bench/public_page.py --instance /tmp/yb-seed
     .venv/bin/python bench/public_page.py --instance /tmp/yb-seed --clients 1
     .venv/bin/python bench/public_page.py --instance /tmp/yb-seed --profile /tmp/pp-prof
+    .venv/bin/python bench/public_page.py --instance /tmp/yb-seed --baseline /tmp/base --rounds 3  # before/after
 
 Plates. The demo city issues next to none, so first, inside create_app()'s app context, the script
 draws --plates address nodes with a fixed seed (60 % rooms, 20 % buildings, 15 % door plates, 5 %
@@ -47,6 +48,11 @@ HTML+CSS+JS under 50 KB gzipped; each is printed PASS or MISS at the end. With -
 py-spy (install it into the venv by hand; not a dependency of Yibiao) samples every worker during
 the test, writes collapsed stacks to DIR and prints the hottest frames and where the time of a
 request goes; figures of a profiled run are only indicative.
+
+Before and after: --baseline DIR serves another checkout's code (`git worktree add /tmp/base
+<commit>`) on the same database, alternating with this tree's for --rounds rounds, and prints each
+server's runs side by side; this machine's speed drifts by a third within minutes, so only runs
+alternated like this compare.
 """
 from __future__ import annotations
 
@@ -443,6 +449,10 @@ def main() -> None:
                         help="runs of a test at most, while other processes disturb it (default %(default)s)")
     parser.add_argument("--profile", metavar="DIR", type=Path, help="py-spy every worker during the test")
     parser.add_argument("--log-dir", type=Path, default=ROOT / "bench" / "out", help="server logs (default bench/out)")
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="also serve the code of another checkout (git worktree add /tmp/base <commit>), "
+                             "alternating with this tree's, and print both side by side")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each configuration (and tree) (default %(default)s)")
     args = parser.parse_args()
 
     instance = Path(args.instance).resolve()
@@ -493,9 +503,12 @@ def main() -> None:
     headers = HEADERS
     probe = next(r.path for r in requests if r.tag == "room")
     summary, weight_gz = [], None
-    for spec in args.configs.split(","):
+    trees = [(f"baseline {git_state(args.baseline)}", args.baseline.resolve()), ("this tree", ROOT)] if args.baseline \
+        else [("", ROOT)]
+    plan = [(spec, code, tree) for _ in range(args.rounds) for spec in args.configs.split(",") for code, tree in trees]
+    for spec, code, tree in plan:
         server = Server(spec, instance, args.log_dir, env={"RATELIMIT_PLATE_SCAN": args.scan_limit},
-                        note=f"RATELIMIT_PLATE_SCAN {args.scan_limit}", log_name="public-page-gunicorn")
+                        note=code or f"RATELIMIT_PLATE_SCAN {args.scan_limit}", log_name="public-page-gunicorn", tree=tree)
         warm_database(db_path, args.cold)
         print(f"starting gunicorn ({server.label}) on 127.0.0.1:{server.port} …", flush=True)
         t_start = time.perf_counter()
@@ -526,6 +539,8 @@ def main() -> None:
             print("\n".join(where_time_goes(result.profiles)))
         summary.append((server, result))
 
+    if len(summary) > 1:
+        print_side_by_side(summary)
     print("\n### Targets (issue), on 2 cores\n")
     for server, r in summary:
         print(f"- {server.label}: {r.rate:,.0f} requests/s — target ≥ {TARGET_RATE}/s: "
@@ -536,6 +551,21 @@ def main() -> None:
         print(f"- page HTML+CSS+JS {weight_gz:,} bytes = {weight_gz / 1024:.1f} KB gzipped — target < 50 KB "
               f"({TARGET_GZIP:,} bytes, KB of 1,024 bytes as tests/collect/test_pwa.py counts): "
               f"{'PASS' if weight_gz < TARGET_GZIP else 'MISS'}")
+
+
+def print_side_by_side(summary: list) -> None:
+    """Each server's runs in the order they ran (trees alternated), and their mean."""
+    print("\n### Side by side (runs alternated, in the order they ran)\n")
+    print("| server | requests/s, each run | mean | p95 ms, each run | server CPU ms per request, each run |")
+    print("|---|---|---:|---|---|")
+    groups: dict[str, list] = {}
+    for server, r in summary:
+        groups.setdefault(server.label, []).append(r)
+    for label, runs in groups.items():
+        rates = [r.rate for r in runs]
+        print(f"| {label} | {', '.join(f'{x:,.0f}' for x in rates)} | {sum(rates) / len(rates):,.0f} | "
+              f"{', '.join(ms(r.pct(95)) for r in runs)} | "
+              f"{', '.join(ms(r.server_cpu / len(r.latencies)) for r in runs)} |")
 
 
 def print_result(server: Server, r, clients: int) -> None:
