@@ -5,7 +5,8 @@ machine and a fast one, so two versions of the code compare without the machine'
     .venv/bin/python bench/ingest_instructions.py --baseline /tmp/base   # and another checkout beside it
 
 bench/ingest.py gives submissions/s, but the same code's CPU per submission moves by half between
-hours on these virtual machines (docs/performance.md, sessions 8-15). This script counts instead.
+hours on these virtual machines (docs/performance.md, "Machines and how to read the figures"). This
+script counts instead.
 For each tree (this one, and --baseline if given): a scratch PostgreSQL database with the small demo
 city, made by that tree's own migrations and demo; then a Python process signs the police officer in
 through Flask's test client and sends pairs as bench/ingest.py's clients do (PUT a ~300 KB photo, POST

@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Debian's own /usr/bin/python3.11 is built with profile-guided and link-time optimisation and not
 # against a shared libpython: the server spends 12-20 % less CPU on it than on pyenv's build
-# (docs/performance.md, sessions 10 and 11). Its venv module is the python3.11-venv package.
+# (docs/performance.md, "Field-collection ingest", the interpreter build). Its venv module is the
+# python3.11-venv package.
 if [ ! -x .venv/bin/python ]; then
   python=${PYTHON:-}
   if [ -z "$python" ] && [ -x /usr/bin/python3.11 ] && command -v apt-get >/dev/null; then
