@@ -11,7 +11,7 @@ they are. Control characters XML cannot hold are dropped (openpyxl would refuse 
 from __future__ import annotations
 
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -23,10 +23,15 @@ def inert(text: str) -> str:
 
 
 def cell(sheet, value):
-    """A cell for `sheet`: text as an inert text cell, anything else (numbers, dates, None) as it is."""
+    """What to append for `value`: text made inert, anything else (numbers, dates, None) as it is.
+    openpyxl writes text as a text cell unless it begins with "=" (a formula, which inert text never
+    does) or is an error code (#N/A, #REF!…): that is given as a cell of type text."""
     if not isinstance(value, str):
         return value
-    c = WriteOnlyCell(sheet, value=inert(value))
+    value = inert(value)
+    if value not in ERROR_CODES:
+        return value
+    c = WriteOnlyCell(sheet, value=value)
     c.data_type = "s"
     return c
 

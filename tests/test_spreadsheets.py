@@ -36,6 +36,7 @@ def test_text_that_starts_like_a_formula_is_written_as_inert_text():
         append(sheet, [value, 12, datetime(2026, 12, 1, 8, 30)])
     append(sheet, ["普通名称", -3.5, None])
     append(sheet, ["控制字符\x01\x1f删去", 0, None])
+    append(sheet, ["#N/A", "#REF!", None])  # text, not Excel's error values
     out = io.BytesIO()
     book.save(out)
 
@@ -43,8 +44,9 @@ def test_text_that_starts_like_a_formula_is_written_as_inert_text():
     rows = list(load_workbook(io.BytesIO(out.getvalue())).active.iter_rows())
     assert [(c.value, c.data_type) for c in rows[1]] == [("'" + FORMULAS[0], "s"), (12, "n"),
                                                          (datetime(2026, 12, 1, 8, 30), "d")]
-    assert [(c.value, c.data_type) for c in rows[-2]][:2] == [("普通名称", "s"), (-3.5, "n")]  # ours stay numbers
-    assert rows[-1][0].value == "控制字符删去"
+    assert [(c.value, c.data_type) for c in rows[-3]][:2] == [("普通名称", "s"), (-3.5, "n")]  # ours stay numbers
+    assert rows[-2][0].value == "控制字符删去"
+    assert [(c.value, c.data_type) for c in rows[-1][:2]] == [("#N/A", "s"), ("#REF!", "s")]
 
 
 def test_a_sheet_that_is_not_write_only_gets_the_same_cells():
