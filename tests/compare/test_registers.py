@@ -318,6 +318,33 @@ def sheet(*parts) -> list:
     return [SHEET_START, *parts, b"</sheetData></worksheet>"]
 
 
+def with_shared_strings(strings: list[str], rows: list[list[int]]) -> bytes:
+    """An .xlsx as Excel writes one: every cell an index into the shared strings."""
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    sst = f'<sst xmlns="{ns}">' + "".join(strings) + "</sst>"
+    cells = "".join(f'<row r="{r}">' + "".join(f'<c r="{"ABCDE"[c]}{r}" t="s"><v>{i}</v></c>' for c, i in enumerate(row))
+                    + "</row>" for r, row in enumerate(rows, start=1))
+    base = xlsx([["x"]])
+    with zipfile.ZipFile(io.BytesIO(base)) as z:
+        types = z.read("[Content_Types].xml").replace(b"</Types>", (
+            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            b'spreadsheetml.sharedStrings+xml"/></Types>'))
+    return repacked(base, {"[Content_Types].xml": types, "xl/sharedStrings.xml": sst.encode(),
+                           "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{ns}"><sheetData>{cells}</sheetData></worksheet>'.encode()})
+
+
+def test_an_excel_workbook_of_shared_strings_is_read_as_excel_shows_it(app_ctx):
+    strings = ["<si><t>单位名称</t></si>", "<si><t>地址</t></si>",
+               '<si><r><t>襄阳</t></r><r><rPr><b/></rPr><t xml:space="preserve">顺达 运输</t></r>'
+               '<rPh sb="0" eb="2"><t>xiangyang</t></rPh></si>', "<si><t>樊城区_x005F_x000D_长征路1号</t></si>"]
+    data = with_shared_strings(strings, [[0, 1], [2, 3], [3, 2]])
+
+    assert read_table(data, "excel.xlsx") == (["单位名称", "地址"], [(2, ["襄阳顺达 运输", "樊城区_x000D_长征路1号"]),
+                                                                      (3, ["樊城区_x000D_长征路1号", "襄阳顺达 运输"])], None)
+    damaged = with_shared_strings(strings, [[0, 1], [2, 9]])
+    assert "不是有效的 Excel（.xlsx）文件" in refused(damaged, "excel.xlsx").detail
+
+
 def quickly_refused(data: bytes, filename="bomb.xlsx", within_s: float = 1.0) -> Problem:
     started = time.perf_counter()
     tracemalloc.start()
