@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import Text, cast, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app import privacy
 from app.audit.services import record
@@ -229,7 +230,7 @@ def listing(actor, limit: int = 100) -> list[Register]:
     require(actor, "compare")
     visible = select(Register).join(Area, Register.area_id == Area.id).where(
         (Register.uploaded_by_id == actor.id) | actor.jurisdiction.clause(Area))
-    return list(db.session.scalars(visible.order_by(Register.id.desc()).limit(limit)))
+    return list(db.session.scalars(visible.options(selectinload(Register.job)).order_by(Register.id.desc()).limit(limit)))
 
 
 def rows(register: Register, klass: str | None = None, reason: str | None = None, dispatch: str | None = None,
