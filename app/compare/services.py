@@ -29,6 +29,7 @@ from .report import summary
 
 PAGE = 100
 BATCH = 2000
+NOT_SENT = {"task_id": None, "dispatch": None, "held_reason": None, "task_area_id": None}
 
 
 def kinds() -> list[RegisterKind]:
@@ -184,7 +185,8 @@ def compare(register: Register, progress=lambda done, total=None: None) -> str:
                             "explanation": verdict.explanation, "name_score": verdict.name_score,
                             "organisation_id": verdict.organisation_id, "address_code": matcher.code_of(verdict.plate_id),
                             "found_code": matcher.code_of(verdict.found_plate_id), "district_id": verdict.district_id,
-                            **(dispatcher.dispatch(row, verdict) if verdict.klass == "suspicious" else {})})
+                            # Every row with the same columns: one UPDATE statement for the whole batch.
+                            **NOT_SENT, **(dispatcher.dispatch(row, verdict) if verdict.klass == "suspicious" else {})})
         db.session.execute(update(RegisterRow), updates)
         db.session.commit()  # and SQLite's write lock goes, which the progress write waits for
         done, after = done + len(batch), batch[-1].id
