@@ -38,6 +38,12 @@ from benchutil import git_state, machine_busy  # noqa: E402
 TARGET_S = 60
 
 
+def process_cpu() -> float:
+    """CPU seconds this process has used: less swayed than wall time by a busy machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--instance", default="/tmp/yb-seed", help="instance folder of the seed city (YIBIAO_INSTANCE)")
@@ -89,7 +95,7 @@ def main(argv=None) -> None:
         db.session.remove()
         rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(f"peak RSS before the upload: {rss_start / 1024:.0f} MiB")
-        busy, t0 = machine_busy(), time.perf_counter()
+        busy, t0, cpu0 = machine_busy(), time.perf_counter(), process_cpu()
         answer = client.post("/api/v1/registers", data={"file": (io.BytesIO(path.read_bytes()), path.name),
                                                         "kind": "道路运输企业（基准）", "department": "基准测试"},
                              content_type="multipart/form-data")
@@ -112,7 +118,7 @@ def main(argv=None) -> None:
               f"{reg.rows_total / (t2 - t1):,.0f} rows/s   peak RSS {rss_job / 1024:.0f} MiB\n  {reg.job.message}")
         total = t2 - t0
         print(f"upload → report done: {total:.1f} s (for 18,000 rows the target is < {TARGET_S} s)   "
-              f"CPU of all processes {busy:.1f} s")
+              f"CPU of this process {process_cpu() - cpu0:.1f} s, of all {busy:.1f} s")
         db.session.remove()
         timed = {"register page": f"/compare/{register_id}", "its last page of rows": None,
                  "report (API)": f"/api/v1/registers/{register_id}",
