@@ -75,6 +75,11 @@ class Config:
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
     REGISTER_MAX_BYTES = int(os.environ.get("REGISTER_MAX_BYTES", 20 * 1024 * 1024))  # a department's register file
+    REGISTER_MAX_ROWS = int(os.environ.get("REGISTER_MAX_ROWS", 50_000))  # rows of one register (split larger ones)
+    # Verification tasks a register may open, and register tasks one street (township) gets in a day;
+    # suspicious rows beyond either wait (待派发) for a street or district user to send or dismiss them.
+    REGISTER_MAX_TASKS = int(os.environ.get("REGISTER_MAX_TASKS", 2000))
+    REGISTER_STREET_TASKS_PER_DAY = int(os.environ.get("REGISTER_STREET_TASKS_PER_DAY", 200))
     # Reverse proxies in front of the app (each adds X-Forwarded-For and -Proto): the per-client
     # rate limits need the phone's address, not the proxy's. 0 = none, the headers are not trusted.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))

@@ -661,9 +661,20 @@ def write_xlsx(rows: list[dict], path) -> None:
     book.save(path)
 
 
+def write_csv(rows: list[dict], path) -> None:
+    """The register as a department's CSV (UTF-8 with a BOM, as Excel saves it)."""
+    import csv
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(HEADER)
+        out.writerows([r["name"], r["credit_code"], r["address"], r["contact"], r["phone"]] for r in rows)
+
+
 def write_truth(truth: list[dict], path) -> Path:
     """The truth as JSON, one row per line; `path` is the JSON file or the register's .xlsx."""
-    path = truth_path(path) if str(path).endswith(".xlsx") else Path(path)
+    path = truth_path(path) if str(path).endswith((".xlsx", ".csv")) else Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
         f.write("[\n" + ",\n".join(json.dumps(t, ensure_ascii=False) for t in truth) + "\n]\n")
@@ -671,7 +682,7 @@ def write_truth(truth: list[dict], path) -> Path:
 
 
 def read_truth(path) -> list[dict]:
-    path = truth_path(path) if str(path).endswith(".xlsx") else Path(path)
+    path = truth_path(path) if str(path).endswith((".xlsx", ".csv")) else Path(path)
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
@@ -792,8 +803,8 @@ def main(argv=None) -> None:
     parser.add_argument("--db", required=True, help="the demo city's SQLite database (yibiao.db)")
     parser.add_argument("--rows", type=int, default=18000)
     parser.add_argument("--seed", type=int, default=9)
-    parser.add_argument("--out", help="the .xlsx to write (default bench/out/register-ROWS.xlsx); the truth "
-                                      "goes next to it as …-truth.json")
+    parser.add_argument("--out", help="the .xlsx (or .csv) to write (default bench/out/register-ROWS.xlsx); the "
+                                      "truth goes next to it as …-truth.json")
     args = parser.parse_args(argv)
     out = Path(args.out) if args.out else ROOT / "bench" / "out" / f"register-{args.rows}.xlsx"
     if not Path(args.db).exists():
@@ -801,7 +812,7 @@ def main(argv=None) -> None:
     start = time.perf_counter()
     rows, truth = generate(args.db, args.rows, args.seed)
     generated = time.perf_counter() - start
-    write_xlsx(rows, out)
+    (write_csv if out.suffix == ".csv" else write_xlsx)(rows, out)
     json_path = write_truth(truth, out)
     counts = Counter(t["type"] for t in truth)
     print(f"{len(rows):,} rows (" + ", ".join(f"{t} {counts[t]:,}" for t in TYPES if counts[t])

@@ -22,18 +22,22 @@ ROLES: dict[str, str] = {
 # plates.manage: print QR plates, revoke and reissue them;
 # collect.submit: send submissions and photos from the field app;
 # compare: upload a department's register and compare it with the three actuals;
-# tasks.answer: answer a verification task in the jurisdiction (on the phone, or at the desk).
+# tasks.answer: answer a verification task in the jurisdiction (on the phone, or at the desk);
+# tasks.dispatch: send, or decide not to send, register findings a task cap held back.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"places.read", "places.write", "actuals.read", "actuals.write",
-                        "personal.full", "export", "users.manage", "plates.manage", "collect.submit", "compare", "tasks.answer"}),
+                        "personal.full", "export", "users.manage", "plates.manage", "collect.submit", "compare", "tasks.answer",
+                        "tasks.dispatch"}),
     "police": frozenset({"places.read", "actuals.read", "actuals.write", "personal.full", "export",
                          "collect.submit", "tasks.answer"}),
     "grid_worker": frozenset({"places.read", "actuals.read", "actuals.write", "collect.submit", "tasks.answer"}),
     "collector": frozenset({"places.read", "collect.submit", "tasks.answer"}),
-    "street_reviewer": frozenset({"places.read", "actuals.read", "tasks.answer"}),
+    "street_reviewer": frozenset({"places.read", "actuals.read", "tasks.answer", "tasks.dispatch"}),
     "owner_reviewer": frozenset({"places.read", "actuals.read"}),
-    "district_reviewer": frozenset({"places.read", "actuals.read", "export", "compare", "tasks.answer"}),
-    "city_reviewer": frozenset({"places.read", "actuals.read", "export", "compare", "tasks.answer"}),
+    "district_reviewer": frozenset({"places.read", "actuals.read", "export", "compare", "tasks.answer",
+                                    "tasks.dispatch"}),
+    "city_reviewer": frozenset({"places.read", "actuals.read", "export", "compare", "tasks.answer",
+                                "tasks.dispatch"}),
     "department": frozenset({"places.read", "actuals.read", "export", "compare"}),
 }
 

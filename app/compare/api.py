@@ -11,10 +11,11 @@ from marshmallow import Schema, fields, validate
 from app.accounts.auth import actor
 from app.api import BaseSchema, UtcDateTime, problems, raw_body, upload_limit
 from app.errors import invalid
+from app.jobs.schemas import JobSchema
 
-from . import services
-from .models import CLASSES, REASONS
-from .views import upload_parts, xlsx_response
+from . import report as reports, services
+from .models import CLASSES, DISPATCH, HELD, REASONS, STATUSES
+from .views import upload_parts
 
 blp = Blueprint("registers_api", __name__, url_prefix="/api/v1", description="部门登记表比对与结果回传")
 
@@ -24,8 +25,14 @@ class RegisterSchema(Schema):
     kind = fields.String(attribute="kind.name", metadata={"description": "登记表类别"})
     department = fields.String()
     filename = fields.String()
-    status = fields.String(metadata={"description": "matching 比对中 / done 已完成"})
+    status = fields.String(metadata={"enum": list(STATUSES),
+                                     "description": "reading 读取中 / matching 比对中 / done 已完成 / failed 未能比对"})
     status_label = fields.String()
+    problem = fields.String(attribute="failure", allow_none=True,
+                            metadata={"description": "未能比对时的原因（如文件超过行数上限、含公式），说明如何修改"})
+    progress = fields.Function(services.progress_of, metadata={
+        "description": "进度：status（queued/running/done/failed）、status_label、done 与 total（当前阶段的行数，"
+                       "读取时 total 为估计）、percent（整体百分比）、message"})
     rows_total = fields.Integer()
     counts = fields.Dict(allow_none=True, metadata={"description": "各比对结果的行数"})
     uploaded_at = UtcDateTime()
@@ -42,7 +49,10 @@ class RegisterSchema(Schema):
 
 
 class ReportSchema(RegisterSchema):
-    report = fields.Function(services.report, metadata={"description": "classes 各结果行数；reasons 疑似原因；districts 分区县；tasks 现场核查（outcomes 各核查结果）"})
+    report = fields.Function(reports.report, allow_none=True, metadata={
+        "description": "比对完成后：classes 各结果行数；reasons 疑似原因；districts 分区县；"
+                       "held 因任务上限暂未推送的行（waiting 待派发、sent 已派发、dismissed 不派发，causes 各原因）；"
+                       "tasks 现场核查（outcomes 各核查结果）"})
 
 
 class RowSchema(Schema):
@@ -60,6 +70,10 @@ class RowSchema(Schema):
     name_score = fields.Float(attribute="row.name_score", allow_none=True)
     address_code = fields.String(attribute="row.address_code", allow_none=True, metadata={"description": "所指标准地址（门牌）编码"})
     found_code = fields.String(attribute="row.found_code", allow_none=True, metadata={"description": "实有单位所在门牌编码"})
+    dispatch = fields.String(attribute="row.dispatch", allow_none=True, metadata={
+        "enum": list(DISPATCH), "description": "疑似问题行的派发：opened 已推送 / joined 并入已有任务 / held 待派发 / sent 已派发 / dismissed 不派发"})
+    held_reason = fields.String(attribute="row.held_reason", allow_none=True, metadata={
+        "enum": list(HELD), "description": "暂未推送的原因：register 超过每份登记表的任务上限 / street 所在街道当日任务已达上限"})
     task_id = fields.Integer(attribute="task.id", allow_none=True)
     task_status = fields.String(attribute="task.status", allow_none=True)
     outcome = fields.String(attribute="task.outcome", allow_none=True, metadata={"description": "confirmed / corrected / not_found"})
@@ -73,6 +87,7 @@ class RowSchema(Schema):
 class RowArgs(BaseSchema):
     klass = fields.String(data_key="class", load_default=None, validate=validate.OneOf(list(CLASSES)))
     reason = fields.String(load_default=None, validate=validate.OneOf(list(REASONS)))
+    dispatch = fields.String(load_default=None, validate=validate.OneOf(list(DISPATCH)))
     after = fields.Integer(load_default=0, metadata={"description": "翻页：上一页最后一行的行号"})
     limit = fields.Integer(load_default=services.PAGE, validate=validate.Range(1, 1000))
 
@@ -90,7 +105,7 @@ class RowArgs(BaseSchema):
 @blp.response(202, RegisterSchema)
 @problems(blp, "validation.failed", "request.too_large", "auth.forbidden")
 def upload():
-    """上传登记表并开始比对（后台任务，job_url 可查进度）"""
+    """上传登记表并开始读取、比对（后台任务；进度见 progress，可轮询本登记表）"""
     data, filename = upload_parts()
     if not data:
         raise invalid({"file": "请上传登记表文件（表单字段 file）"})
@@ -129,11 +144,14 @@ def report(register_id):
 def rows(args, register_id):
     """逐行结果（按行号；after 翻页）"""
     reg = services.get(actor(), register_id)
-    return services.rows(reg, args["klass"], args["reason"], args["after"], args["limit"])
+    return services.rows(reg, args["klass"], args["reason"], args["dispatch"], args["after"], args["limit"])
 
 
-@blp.get("/registers/<int:register_id>/report.xlsx")
+@blp.post("/registers/<int:register_id>/exports")
+@blp.response(202, JobSchema)
 @problems(blp, "resource.not_found", "auth.forbidden")
-def report_xlsx(register_id):
-    """比对报告（Excel：汇总与逐行明细）"""
-    return xlsx_response(services.get(actor(), register_id))
+def start_excel(register_id):
+    """生成 Excel 比对报告（汇总与逐行明细；后台任务，完成后从任务的 download 下载）"""
+    user = actor()
+    job = reports.start_excel(user, services.get(user, register_id))
+    return job, 202, {"Location": url_for("jobs.get_job", job_id=job.id)}

@@ -1,32 +1,45 @@
-"""Reading and checking a department's register file (.xlsx or .csv) before anything is imported.
+"""Reading and checking a department's register file (.xlsx or .csv).
 
-`read_table` refuses a whole file only for what makes it unreadable or untrustworthy (too large,
-wrong format or encoding, formulas, merged cells, no header or data); `map_columns` finds the
-register's fields among the headers; `check_rows` then splits the rows into good and bad ones, each
-bad row with a Chinese message per field, so that one bad row never fails the upload.
+In two steps, so that no request does work that grows with the file:
+- `inspect`, at upload: what is cheap to check (size, type, an .xlsx's zip directory, the encoding
+  of a CSV's beginning, a header row with a data row below it). A file refused here is refused whole
+  (Problem) with what to fix, and nothing is stored;
+- `records`, in the comparison job: every row, streamed from the stored file with bounded memory
+  (app.compare.xlsx for Excel; a CSV decoded as it is read), checked into a record. A formula, a
+  merged cell, a broken CSV line or more than REGISTER_MAX_ROWS rows refuses the file there
+  (Problem), and the job marks the register failed with the message.
+`map_columns` finds the register's fields among the headers; `check_row` turns one row into a record
+with a Chinese message per bad field, so that one bad row never fails the upload.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
 import re
 import unicodedata
-import zipfile
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from flask import current_app
-from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from app.errors import Problem
+from app.spreadsheets import FORMULA_START
 from app.standards import credit_code
 
+from . import xlsx
+from .xlsx import megabytes
+
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-UNPACKED_MAX_BYTES = 200 * 1024 * 1024
+DEFAULT_MAX_ROWS = 50_000
+HEADER_WITHIN = 1000  # the header is in the first rows; a file of empty rows is not read to its end
 NAME_MAX = 128
 ADDRESS_MAX = 255
 CODE_MAX = 64
+CHUNK = 64 * 1024
 
 # (field, label, required), in the register's order.
 FIELDS: list[tuple[str, str, bool]] = [
@@ -49,95 +62,178 @@ SYNONYMS = {
 }
 
 _PHONE = re.compile(r"[0-9\- ]{7,20}")
-
-
-@dataclass
-class Table:
-    """The first sheet's header and its non-empty rows, each with its 1-based row number in the file."""
-    headers: list[str]
-    rows: list[tuple[int, list[str]]] = field(default_factory=list)
-    encoding: str | None = None  # "utf-8" or "gb18030" for CSV, None for Excel
+# What Excel shows as it is when it opens a CSV, though it begins with + or -: a number, a dash.
+_NOT_A_FORMULA = re.compile(r"[+-]?\d+(\.\d+)?|-+")
+_ENCODINGS = (("utf-8", "utf-8-sig"), ("gb18030", "gb18030"))
 
 
 def _refuse(detail: str) -> Problem:
     return Problem("validation.failed", detail=detail, field="file")
 
 
-def megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f}".removesuffix(".0") + " MB"
+@dataclass
+class Upload:
+    """What a register file says about itself at upload."""
+    format: str  # "xlsx" or "csv"
+    headers: list[str]
 
 
-def read_table(data: bytes, filename: str) -> Table:
-    """The register in `data`, or Problem(validation.failed / request.too_large, field="file")."""
+def inspect(data: bytes, filename: str) -> Upload:
+    """The format and header row of the register in `data`, checked as far as that is cheap, or
+    Problem(validation.failed / request.too_large, field="file")."""
     limit = current_app.config.get("REGISTER_MAX_BYTES", DEFAULT_MAX_BYTES)
     if len(data) > limit:
         raise Problem("request.too_large", field="file",
                       detail=f"文件大小 {megabytes(len(data))}，超过上限 {megabytes(limit)}，请拆分成几个文件分批上传")
     ext = os.path.splitext(filename or "")[1].lower()
-    if ext == ".xlsx":
-        encoding, rows = None, _xlsx_rows(data)
-    elif ext == ".csv":
-        encoding, rows = _csv_rows(data)
-    elif ext == ".xls":
+    if ext == ".xls":
         raise _refuse("不支持旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 或 CSV 后上传")
-    else:
+    if ext not in (".xlsx", ".csv"):
         raise _refuse(f"不支持“{ext or '无扩展名'}”文件，请上传 Excel（.xlsx）或 CSV（.csv）文件")
-    return _table(rows, encoding)
+    with RegisterFile(io.BytesIO(data), ext[1:], whole=False) as source:
+        if source.format == "csv" and b"\x00" in data:
+            raise _refuse("文件内容不是 CSV 文本，请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后上传")
+        headers = None
+        for number, values in source:
+            if not any(values):
+                if number >= HEADER_WITHIN:
+                    break
+                continue
+            if headers is not None:
+                return Upload(source.format, headers)
+            headers = _trimmed(values)
+    if headers is None:
+        raise _refuse("文件是空的：第一行应是表头（如“单位名称”“地址”），下面每行一个单位")
+    raise _refuse("文件只有表头，没有数据行：请在表头下面每行填一个单位后再上传")
 
 
-def _xlsx_rows(data: bytes):
-    try:  # a small .xlsx can unpack to gigabytes, all held in memory by openpyxl: look before opening
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(i.file_size for i in archive.infolist())
-    except zipfile.BadZipFile:
-        unpacked = 0  # openpyxl says what is wrong with it below
-    if unpacked > UNPACKED_MAX_BYTES:
-        raise _refuse(f"Excel 文件解压后有 {megabytes(unpacked)}，超过上限 {megabytes(UNPACKED_MAX_BYTES)}："
-                      "请删去无关的工作表、图片和格式，或拆分成几个文件分批上传")
-    try:
-        # Not read-only: read-only sheets do not know their merged cells.
-        book = load_workbook(io.BytesIO(data), data_only=False)
-    except Exception:  # a damaged, encrypted or renamed file fails in many different ways inside openpyxl
-        raise _refuse("不是有效的 Excel（.xlsx）文件：文件可能已损坏、设置了密码，或其实是其他格式。"
-                      "请用 Excel 打开后另存为 .xlsx 再上传") from None
-    if not book.worksheets:
-        raise _refuse("Excel 文件里没有工作表，请把登记表放在第一个工作表后再上传")
-    sheet = book.worksheets[0]
-    merged = sorted(sheet.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col))
-    if merged:
-        raise _refuse(f"{merged[0].coord} 是合并单元格，请取消合并后再上传（每个单元格只填一个值）")
-    rows = []
-    for cells in sheet.iter_rows():
-        for cell in cells:
-            if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
-                raise _refuse(f"第 {cell.row} 行 {cell.column_letter} 列是公式，系统不读取公式。"
-                              "请全选表格，复制后“只粘贴数值”再上传")
-        rows.append((cells[0].row, [_text(c.value) for c in cells]))
-    return rows
+def records(source: "RegisterFile", columns: dict[str, int]) -> Iterator[dict]:
+    """The data rows of a stored register as checked records (see `check_row`), in file order;
+    Problem(validation.failed) when the file is refused, e.g. beyond REGISTER_MAX_ROWS rows."""
+    most = current_app.config.get("REGISTER_MAX_ROWS", DEFAULT_MAX_ROWS)
+    width = None
+    count = 0
+    for number, values in source:
+        if not any(values):
+            continue
+        if width is None:
+            width = len(_trimmed(values))
+            continue
+        count += 1
+        if count > most:
+            raise _refuse(f"登记表超过 {most:,} 行，超出一次比对的上限（{most:,} 行）。请按区县、街道或类别拆分成几个文件，"
+                          f"每个不超过 {most:,} 行（另加一行表头），分批上传")
+        yield check_row(number, (values + [""] * width)[:width], columns)
 
 
-def _csv_rows(data: bytes):
-    if data.startswith(b"PK\x03\x04"):
-        raise _refuse("文件扩展名是 .csv，内容却是 Excel 文件，请把扩展名改为 .xlsx，或在 Excel 中另存为 CSV")
-    for encoding, codec in (("utf-8", "utf-8-sig"), ("gb18030", "gb18030")):
+def _trimmed(headers: list[str]) -> list[str]:
+    while headers and not headers[-1]:
+        headers = headers[:-1]
+    return headers
+
+
+class RegisterFile:
+    """A register file's rows, streamed: (row number as Excel shows it, [cell texts]), empty rows
+    too. `source` is a path or a binary file; with whole=False (at upload) a CSV's encoding is told
+    from its beginning only. A formula or a merged cell refuses the file (Problem)."""
+
+    def __init__(self, source, format: str, whole: bool = True):
+        self.format = format
+        self.encoding: str | None = None
+        self._file = open(source, "rb") if isinstance(source, (str, os.PathLike)) else source
         try:
-            text = data.decode(codec)
-            break
+            if format == "xlsx":
+                self._sheet = xlsx.FirstSheet(self._file, dates=whole)
+            elif self._file.read(4) == b"PK\x03\x04":
+                raise _refuse("文件扩展名是 .csv，内容却是 Excel 文件，请把扩展名改为 .xlsx，或在 Excel 中另存为 CSV")
+            else:
+                self.encoding, self._codec = _csv_encoding(self._file, whole)
+                self._size = self._file.seek(0, io.SEEK_END)
+        except xlsx.Refused as e:
+            self.close()
+            raise _refuse(str(e)) from None
+        except Problem:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.close()
+
+    @property
+    def fraction(self) -> float:
+        """How much of the file has been read, 0 to 1."""
+        if self.format == "xlsx":
+            return self._sheet.fraction
+        return min(self._file.tell() / self._size, 1.0) if self._size else 1.0
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        try:
+            yield from (self._xlsx_rows() if self.format == "xlsx" else self._csv_rows())
+        except xlsx.Refused as e:
+            raise _refuse(str(e)) from None
+
+    def _xlsx_rows(self):
+        for number, cells in self._sheet.rows():
+            values = [""] * (cells[-1]["column"] if cells else 0)
+            for cell in cells:
+                if cell["data_type"] == "f" or (isinstance(cell["value"], str) and cell["value"].startswith("=")):
+                    raise _formula(number, cell["column"])
+                values[cell["column"] - 1] = _text(cell["value"])
+            yield number, values
+        if self._sheet.merged:
+            raise _refuse(f"{self._sheet.merged} 是合并单元格，请取消合并后再上传（每个单元格只填一个值）")
+
+    def _csv_rows(self):
+        self._file.seek(0)
+        text = io.TextIOWrapper(self._file, encoding=self._codec, newline="")
+        reader = csv.reader(text)
+        try:
+            # Numbered by record, as Excel shows the file; a quoted value may span several lines.
+            for number, values in enumerate(reader, start=1):
+                values = [v.strip() for v in values]
+                for column, value in enumerate(values, start=1):
+                    if value.startswith(FORMULA_START) and not _NOT_A_FORMULA.fullmatch(value):
+                        raise _formula(number, column, value[0])
+                yield number, values
+        except csv.Error as e:
+            raise _refuse(f"CSV 格式有误（第 {reader.line_num} 行附近：{e}），请用 Excel 打开后重新另存为 CSV") from None
+        except UnicodeDecodeError:
+            raise _refuse(f"第 {reader.line_num} 行附近的文字编码有误：请把整个文件另存为 UTF-8 或 GB18030 编码的 CSV") from None
+        finally:
+            text.detach()  # the file stays open: it is this object's to close
+
+
+def _csv_encoding(file, whole: bool) -> tuple[str, str]:
+    """(encoding, codec) of a CSV: UTF-8 when it decodes as UTF-8, else GB18030. Decoded chunk by
+    chunk and dropped: only whether it decodes is kept. whole=False looks at the first chunk only."""
+    for encoding, codec in _ENCODINGS:
+        decoder = codecs.getincrementaldecoder(codec)()
+        file.seek(0)
+        try:
+            while chunk := file.read(CHUNK):
+                decoder.decode(chunk)
+                if not whole:
+                    break
+            else:
+                decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
-    else:
-        raise _refuse("文件编码无法识别：请另存为 UTF-8 或 GB18030 编码的 CSV")
-    if "\x00" in text:
-        raise _refuse("文件内容不是 CSV 文本，请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后上传")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows = []
-    try:
-        # Numbered by record, as Excel shows the file; a quoted value may span several lines.
-        for number, values in enumerate(reader, start=1):
-            rows.append((number, [v.strip() for v in values]))
-    except csv.Error as e:
-        raise _refuse(f"CSV 格式有误（第 {reader.line_num} 行附近：{e}），请用 Excel 打开后重新另存为 CSV") from None
-    return encoding, rows
+        return encoding, codec
+    raise _refuse("文件编码无法识别：请另存为 UTF-8 或 GB18030 编码的 CSV")
+
+
+def _formula(row: int, column: int, first: str = "=") -> Problem:
+    where = f"第 {row} 行 {get_column_letter(column)} 列"
+    if first == "=":
+        return _refuse(f"{where}是公式，系统不读取公式。请全选表格，复制后“只粘贴数值”再上传")
+    return _refuse(f"{where}以“{first}”开头，打开时会被 Excel 当作公式。请删去开头的“{first}”"
+                   "（电话号码不要带 +86），或把这一列设为文本后另存，再上传")
 
 
 def _text(value) -> str:
@@ -151,19 +247,6 @@ def _text(value) -> str:
     if isinstance(value, (date, time)):
         return value.isoformat()
     return str(value).strip()
-
-
-def _table(rows, encoding) -> Table:
-    rows = [(n, values) for n, values in rows if any(values)]
-    if not rows:
-        raise _refuse("文件是空的：第一行应是表头（如“单位名称”“地址”），下面每行一个单位")
-    (_, headers), data = rows[0], rows[1:]
-    while headers and not headers[-1]:
-        headers = headers[:-1]
-    if not data:
-        raise _refuse("文件只有表头，没有数据行：请在表头下面每行填一个单位后再上传")
-    width = len(headers)
-    return Table(headers, [(n, (values + [""] * width)[:width]) for n, values in data], encoding)
 
 
 def _header_key(text: str) -> str:
@@ -204,21 +287,17 @@ def map_columns(headers: list[str], mapping: dict[str, str] | None = None) -> di
     return columns
 
 
-def check_rows(table: Table, columns: dict[str, int]) -> tuple[list[dict], list[dict]]:
-    """(good rows, bad rows), each {"row": n, field: value…}; a bad row also has "errors" {field:
-    message}. Every field is in a row, "" when it has no column; credit codes are normalised. A credit
-    code that fails its check does not make a row bad: comparing it is what shows the department the
-    problem (the row is suspicious), so the row carries "code_problem", the message for it."""
-    good, bad = [], []
-    for number, values in table.rows:
-        record = {name: values[columns[name]] if name in columns else "" for name, _, _ in FIELDS}
-        errors = _row_errors(record)
-        code_problem = _code_problem(record)
-        if errors:
-            bad.append({"row": number, **record, "errors": errors})
-        else:
-            good.append({"row": number, **record, **({"code_problem": code_problem} if code_problem else {})})
-    return good, bad
+def check_row(number: int, values: list[str], columns: dict[str, int]) -> dict:
+    """The row as a record {"row": n, field: value…}: every field, "" when it has no column; credit
+    codes normalised. A bad row also has "errors" {field: message}. A credit code that fails its check
+    does not make a row bad: comparing it is what shows the department the problem (the row is
+    suspicious), so the row carries "code_problem", the message for it."""
+    record = {name: values[columns[name]] if name in columns else "" for name, _, _ in FIELDS}
+    errors = _row_errors(record)
+    code_problem = _code_problem(record)
+    if errors:
+        return {"row": number, **record, "errors": errors}
+    return {"row": number, **record, **({"code_problem": code_problem} if code_problem else {})}
 
 
 def _row_errors(record: dict) -> dict[str, str]:

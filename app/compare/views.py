@@ -2,13 +2,12 @@
 the comparison, and read the report (counts, per district, rows with reasons, tasks and outcomes)."""
 from __future__ import annotations
 
-import io
 import json
 import secrets
 import time
 from pathlib import Path
 
-from flask import Blueprint, current_app, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from app.accounts.auth import actor
@@ -16,8 +15,8 @@ from app.api import upload_limit
 from app.errors import Problem
 from app.rules import require
 
-from . import registers, services
-from .models import CLASSES, REASONS
+from . import registers, report as reports, services
+from .models import CLASSES, DISPATCH, HELD, REASONS
 
 bp = Blueprint("compare", __name__, template_folder="templates", url_prefix="/compare")
 LABELS = {"kind": "登记表类别", "department": "报送部门", "file": "文件", **registers.LABELS}
@@ -49,8 +48,13 @@ def _forget_old_stashes(older_than_s: float = 24 * 3600) -> None:
 def index():
     user = actor()
     require(user, "compare")
+    return _index(user, form={})
+
+
+def _index(user, **page):
     return render_template("compare/index.html", registers=services.listing(user), kinds=services.kinds(),
-                           form={}, labels=LABELS, fields=registers.FIELDS)
+                           labels=LABELS, fields=registers.FIELDS, max_rows=current_app.config["REGISTER_MAX_ROWS"],
+                           max_mb=current_app.config["REGISTER_MAX_BYTES"] // (1024 * 1024), **page)
 
 
 @bp.post("/")
@@ -79,10 +83,8 @@ def upload():
             stash = stash or secrets.token_hex(12)
             (_stash_dir() / stash).write_bytes(data)
             (_stash_dir() / f"{stash}.json").write_text(json.dumps({"filename": filename}))
-        return render_template("compare/index.html", registers=services.listing(user), kinds=services.kinds(),
-                               form={**form, "stash": stash if headers is not None else "", "filename": filename},
-                               headers=headers, mapping=mapping or {}, problem=problem, labels=LABELS,
-                               fields=registers.FIELDS), problem.status
+        return _index(user, form={**form, "stash": stash if headers is not None else "", "filename": filename},
+                      headers=headers, mapping=mapping or {}, problem=problem), problem.status
     if stash:
         for path in (_stash_dir() / stash, _stash_dir() / f"{stash}.json"):
             path.unlink(missing_ok=True)
@@ -96,21 +98,17 @@ def register(register_id):
     reg = services.get(user, register_id)
     klass = request.args.get("class") if request.args.get("class") in CLASSES else None
     reason = request.args.get("reason") if request.args.get("reason") in REASONS else None
+    dispatch = request.args.get("dispatch") if request.args.get("dispatch") in DISPATCH else None
     after = request.args.get("after", type=int) or 0
-    rows = services.rows(reg, klass, reason, after)
-    return render_template("compare/register.html", reg=reg, report=services.report(reg), rows=rows, klass=klass,
-                           reason=reason, classes=CLASSES, reasons=REASONS, labels=LABELS,
+    rows = services.rows(reg, klass, reason, dispatch, after) if reg.status == "done" else []
+    return render_template("compare/register.html", reg=reg, report=reports.report(reg), rows=rows, klass=klass,
+                           reason=reason, dispatch=dispatch, classes=CLASSES, reasons=REASONS, dispatches=DISPATCH,
+                           held_causes=HELD, labels=LABELS, progress=services.progress_of(reg),
                            more=rows[-1]["row"].row_number if len(rows) == services.PAGE else None)
 
 
-@bp.get("/<int:register_id>/report.xlsx")
+@bp.post("/<int:register_id>/excel")
 @login_required
-def report_xlsx(register_id):
-    reg = services.get(actor(), register_id)
-    return xlsx_response(reg)
-
-
-def xlsx_response(reg):
-    return send_file(io.BytesIO(services.report_xlsx(reg)), as_attachment=True,
-                     download_name=f"比对报告-{reg.department}-{reg.kind.name}-{reg.id}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+def excel_report(register_id):
+    user = actor()
+    return redirect(url_for("jobs_pages.job", job_id=reports.start_excel(user, services.get(user, register_id)).id))

@@ -13,6 +13,7 @@ from app.compare import services
 from app.extensions import db
 from app.places.addresses import area_index
 from app.places.models import DoorPlate
+from app.spreadsheets import append
 
 HEADER = ["企业名称", "统一社会信用代码", "经营地址", "联系人", "联系电话"]
 
@@ -41,14 +42,13 @@ def demo_register() -> int:
                  _written(plate), "", ""])
     rows.append(["", "", "襄阳市樊城区某路1号", "", ""])  # no name: listed with its error, not compared
     book = Workbook()
-    book.active.append(HEADER)
-    for row in rows:
-        book.active.append(row)
+    for row in [HEADER, *rows]:
+        append(book.active, row)
     out = io.BytesIO()
     book.save(out)
     register = services.upload(users["dept"], out.getvalue(), "道路运输企业名录.xlsx", "道路运输企业", "市交通运输局",
                                start=False)
-    services.compare(register)
+    services.run(register)
     db.session.commit()
     return 1
 

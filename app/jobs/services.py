@@ -78,7 +78,7 @@ def own_job(actor, job_id: str) -> Job:
 
 
 class Progress:
-    """Writes done/total to the job row, at most a few times a second.
+    """Writes done/total to the job row, at most a few times a second (a new total at once).
 
     The write goes through its own short transaction and leaves the job's ORM object alone:
     committing (or autoflushing) the job's session would end the transaction the job reads in, close
@@ -91,10 +91,12 @@ class Progress:
 
     def __call__(self, done: int, total: int | None = None) -> None:
         self.done = done
+        # A new total (a job's next phase, a better estimate) is written at once, however soon.
+        changed = total is not None and total != self.total
         if total is not None:
             self.total = total
         now = time.monotonic()
-        if now - self._last >= self.every_s:
+        if changed or now - self._last >= self.every_s:
             self._last = now
             with db.engine.begin() as conn:
                 conn.execute(update(Job).where(Job.id == self.job_id).values(done=self.done, total=self.total))

@@ -14,6 +14,7 @@ from app.accounts.models import User
 from app.actuals.models import ORGANISATION_KINDS, Binding, Organisation
 from app.extensions import db
 from app.jobs.services import job_kind, result_file
+from app.spreadsheets import append
 
 from .addresses import area_index, chain_text, full_text
 from .models import BUILDING_USES, ROOM_USES, Area, Building, DoorPlate, Road, Room
@@ -66,7 +67,7 @@ def geojson_chunks(actor, area: Area):
 
 def _sheet(workbook: Workbook, title: str, header: list[str]):
     sheet = workbook.create_sheet(title)
-    sheet.append(header)
+    append(sheet, header)
     return sheet
 
 
@@ -99,20 +100,20 @@ def export_xlsx(job, progress) -> tuple[str, str]:
     for row in _building_rows(actor, area):
         (_, code, number, _, area_id, lon, lat, grid_code, floors, use, _, version, plate_number, road) = row
         text = full_text(area_id, {"road": road, "number": plate_number, "building": number})
-        sheet.append([code, text, floors, BUILDING_USES.get(use, use), lon, lat, grid_code, version])
+        append(sheet, [code, text, floors, BUILDING_USES.get(use, use), lon, lat, grid_code, version])
         done += 1
         progress(done)
 
     sheet = _sheet(workbook, "户室", ["对象编码", "标准地址", "楼层", "用途", "所在楼栋编码"])
     for room in db.session.scalars(rooms):
-        sheet.append([room.object_code, full_text(room.building.area_id, room.parts), room.floor,
-                      ROOM_USES.get(room.use, room.use), room.building.object_code])
+        append(sheet, [room.object_code, full_text(room.building.area_id, room.parts), room.floor,
+                       ROOM_USES.get(room.use, room.use), room.building.object_code])
         done += 1
         progress(done)
 
     sheet = _sheet(workbook, "单位", ["对象编码", "名称", "类型", "统一社会信用代码", "绑定地址编码"])
     for code, name, kind, credit_code, target in db.session.execute(orgs):
-        sheet.append([code, name, ORGANISATION_KINDS.get(kind, kind), credit_code, target or ""])
+        append(sheet, [code, name, ORGANISATION_KINDS.get(kind, kind), credit_code, target or ""])
         done += 1
         progress(done)
 

@@ -23,6 +23,7 @@ from app.jobs.services import enqueue, job_kind, result_file
 from app.lifecycle import as_utc, local_time, utcnow
 from app.places.models import Area
 from app.rules import require
+from app.spreadsheets import append
 
 from . import apply
 from .models import REVIEWER_ROLES, WAITING
@@ -360,13 +361,13 @@ def export_queue(job, progress) -> tuple[str, str]:
     progress(0, total)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("审核队列")
-    sheet.append(["提交编号", "类型", "状态", "审核环节", "标准地址", "门店/单位名称", "统一社会信用代码",
-                  "采集人", "提交时间", "提示"])
+    append(sheet, ["提交编号", "类型", "状态", "审核环节", "标准地址", "门店/单位名称", "统一社会信用代码",
+                   "采集人", "提交时间", "提示"])
     collectors = display_names()
     for done, s in enumerate(db.session.scalars(stmt.order_by(Submission.id).execution_options(yield_per=1000)), 1):
-        sheet.append([s.client_id, s.kind_label, s.status_label, s.step_label, s.address_text,
-                      s.data.get("shop_name") or s.data.get("name"), s.data.get("credit_code"),
-                      collectors.get(s.collector_id), local_time(s.received_at), "；".join(flag_labels(s))])
+        append(sheet, [s.client_id, s.kind_label, s.status_label, s.step_label, s.address_text,
+                       s.data.get("shop_name") or s.data.get("name"), s.data.get("credit_code"),
+                       collectors.get(s.collector_id), local_time(s.received_at), "；".join(flag_labels(s))])
         progress(done)
     path = result_file(job, ".xlsx")
     workbook.save(path)

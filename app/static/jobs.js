@@ -15,11 +15,12 @@ export async function startJob(url, body) {
 }
 
 // Poll a job until it is done or failed, moving the bar and the "done / total" text.
-// `finished` (optional) runs once the job is done, e.g. to show the page of its result.
-export function followJob(jobUrl, elements, finished) {
+// `finished` (optional) runs once the job is done, e.g. to show the page of its result; `pick`
+// (optional) finds the job's progress in what the URL answers (a register answers with its own).
+export function followJob(jobUrl, elements, finished, pick = (body) => body) {
   const tick = async () => {
     const response = await fetch(jobUrl, { headers: { Accept: "application/json" } });
-    const job = await response.json();
+    const job = pick(await response.json());
     elements.bar.style.width = `${job.percent}%`;
     elements.bar.parentElement.setAttribute("aria-valuenow", job.percent);
     elements.count.textContent = job.total ? `${job.done} / ${job.total}` : "";

@@ -19,7 +19,8 @@ class Task(db.Model):
     checks it), else in the township or district its text names (the street office sees it)."""
 
     __tablename__ = "task"
-    __table_args__ = (Index("ix_task_open", "area_id", "status", "due_at"),)
+    __table_args__ = (Index("ix_task_open", "area_id", "status", "due_at"),
+                      Index("ix_task_kind_created", "kind", "created_at"))  # a day's tasks per street
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))

@@ -9,6 +9,8 @@ from flask_login import login_required
 
 from app.accounts.auth import actor
 from app.collect import services as collect
+from app.compare import dispatch as register_dispatch
+from app.compare.models import HELD, REASONS
 from app.errors import Problem
 from app.extensions import db
 
@@ -28,9 +30,22 @@ def _page(user, problem: Problem | None = None, open_id: int | None = None):
     status = request.args.get("status") if request.args.get("status") in TASK_STATUSES else None
     overdue = request.args.get("overdue") == "1"
     tasks = services.tasks_in(user, status, overdue)
+    held, held_total = register_dispatch.held_rows(user) if user.can("tasks.dispatch") else ([], 0)
     return render_template("tasks/index.html", tasks=tasks, status=status, overdue=overdue, kinds=TASK_KINDS,
                            statuses=TASK_STATUSES, outcomes=OUTCOMES, problem=problem, open_id=open_id,
+                           held=held, held_total=held_total, held_causes=HELD, reasons=REASONS,
                            labels={"outcome": "核查结果", "note": "情况说明", "photos": "现场照片"})
+
+
+@bp.post("/held")
+@login_required
+def decide_held():
+    """Register findings a task cap held back: sent as tasks, or marked not to be sent."""
+    send = request.form.get("action") == "send"
+    ids = [int(i) for i in request.form.getlist("row") if i.isdigit()]
+    done = register_dispatch.decide_held(actor(), ids, send)
+    flash(f"已派发 {done} 条核查任务" if send else f"已标为不派发 {done} 条")
+    return redirect(url_for(".index") + "#held")
 
 
 @bp.post("/<int:task_id>/answer")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.actuals.models import Binding, Organisation
+from app.audit.models import AuditLog
 from app.compare.models import Register, RegisterKind, RegisterRow
 from app.extensions import db
 from app.places.addresses import address_text, area_index
@@ -25,7 +28,7 @@ from tests.collect.test_collect import jpeg, put_photo
 from tests.compare.test_registers import xlsx
 from tests.factories import credit_code_for
 from tests.jobs.test_jobs import run_job
-from tests.review.test_pages import desk, text  # noqa: F401  (fixture)
+from tests.review.test_pages import desk, send, text  # noqa: F401  (fixture)
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 HEADER = ["单位名称", "统一社会信用代码", "地址", "联系人", "联系电话"]
@@ -117,6 +120,15 @@ def by_row(client, register_id) -> dict:
     return {r["row"]: r for r in client.get(f"/api/v1/registers/{register_id}/rows?limit=1000").json}
 
 
+def excel_report(app, client, register_id):
+    """The Excel report, as its job writes it."""
+    started = client.post(f"/api/v1/registers/{register_id}/exports")
+    assert started.status_code == 202, started.json
+    job = run_job(app, client, started.json["id"])
+    assert job["status"] == "done", job
+    return load_workbook(io.BytesIO(client.get(job["download"]).data))
+
+
 def test_each_planted_problem_ends_in_its_class_with_its_reason(app, as_user, city):
     client = as_user("dept")
     names = list(city["planted"])
@@ -169,9 +181,11 @@ def test_a_suspicious_row_becomes_a_task_for_the_grid_and_its_answer_goes_back(a
     assert after["open"] == 2 and {o["outcome"]: o["tasks"] for o in after["outcomes"]}["confirmed"] == 1
     rows = by_row(dept, report["id"])
     assert rows[2]["outcome"] == "confirmed" and rows[2]["outcome_note"] == "确已搬到此处经营"
-    book = load_workbook(io.BytesIO(dept.get(f"/api/v1/registers/{report['id']}/report.xlsx").data))
+    book = excel_report(app, dept, report["id"])
     detail = list(book["明细"].values)
-    assert detail[1][6] == "疑似问题" and detail[1][12] == "核实无误" and detail[1][13] == "确已搬到此处经营"
+    assert detail[0][11:14] == ("派发", "核查任务", "核查结果")
+    assert detail[1][6] == "疑似问题" and detail[1][11] in ("已推送", "并入已有任务") and detail[1][13] == "核实无误"
+    assert detail[1][14] == "确已搬到此处经营"
     assert ("疑似问题", 3) in [r[:2] for r in book["汇总"].values]
 
 
@@ -203,25 +217,50 @@ def test_the_column_mapping_is_kept_per_register_kind(app, as_user, city):
     assert by_row(client, again.json["id"])[2]["class"] == "matched"
 
 
+def counted(app) -> tuple[int, int]:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Register.id))), db.session.scalar(select(func.count(RegisterRow.id)))
+
+
 @pytest.mark.parametrize("name, data, filename, message", [
     ("gbk misread", "单位名称,地址\n甲,乙\n".encode("utf-16"), "r.csv", "编码"),
     ("xls", b"\xd0\xcf\x11\xe0" + b"\0" * 100, "r.xls", ".xlsx"),
     ("no address column", xlsx([["单位名称", "电话"], ["甲", "1"]]), "r.xlsx", "找不到“地址”列"),
-    ("formula", xlsx([HEADER, ["甲", "", "=A1", "", ""]]), "r.xlsx", "公式"),
+    ("formula in the header", xlsx([["单位名称", "=B1"], ["甲", "1"]]), "r.xlsx", "公式"),
     ("empty", xlsx([HEADER]), "r.xlsx", "没有数据行"),
-    ("merged", xlsx([HEADER, ["甲", "", "樊城区人民路1号", "", ""], ["乙", "", "樊城区人民路2号", "", ""]],
-                    lambda _, sheet: sheet.merge_cells("C2:C3")), "r.xlsx", "C2:C3"),
 ])
 def test_bad_files_say_what_to_fix_and_store_nothing(app, as_user, name, data, filename, message):
     client = as_user("dept")
-    with app.app_context():
-        before = db.session.scalar(select(func.count(Register.id))), db.session.scalar(select(func.count(RegisterRow.id)))
+    before = counted(app)
     answer = client.post("/api/v1/registers", data={"file": (io.BytesIO(data), filename), "kind": "测试", "department": "测试"},
                          content_type="multipart/form-data")
     assert answer.status_code in (413, 422) and answer.mimetype == "application/problem+json", answer.data
     assert message in answer.json["detail"], answer.json
-    with app.app_context():
-        assert (db.session.scalar(select(func.count(Register.id))), db.session.scalar(select(func.count(RegisterRow.id)))) == before
+    assert counted(app) == before
+
+
+@pytest.mark.parametrize("name, data, filename, message", [
+    ("formula", xlsx([HEADER, ["甲", "", "樊城区人民路1号", "", ""], ["乙", "", "=A1", "", ""]]), "r.xlsx",
+     "第 3 行 C 列是公式"),
+    ("merged", xlsx([HEADER, ["甲", "", "樊城区人民路1号", "", ""], ["乙", "", "樊城区人民路2号", "", ""]],
+                    lambda _, sheet: sheet.merge_cells("C2:C3")), "r.xlsx", "C2:C3 是合并单元格"),
+    ("formula deep in a csv", ("\r\n".join(["单位名称,地址"] + [f"甲{i},樊城区人民路{i}号" for i in range(3000)]
+                                           + ["乙,=HYPERLINK(\"http://evil\")"])).encode(), "r.csv", "第 3002 行 B 列是公式"),
+])
+def test_a_file_refused_while_the_job_reads_it_leaves_the_register_failed_with_no_row(app, as_user, name, data,
+                                                                                       filename, message):
+    client = as_user("dept")
+    before = counted(app)
+    answer = client.post("/api/v1/registers", data={"file": (io.BytesIO(data), filename), "kind": f"测试-{uuid.uuid4().hex[:6]}",
+                                                    "department": "测试"}, content_type="multipart/form-data")
+    assert answer.status_code == 202 and answer.json["status"] == "reading", answer.json
+    job = run_job(app, client, answer.json["job_id"])
+    assert job["status"] == "failed" and message in job["message"]
+    register = client.get(f"/api/v1/registers/{answer.json['id']}").json
+    assert (register["status"], register["report"]) == ("failed", None) and message in register["problem"]
+    assert register["progress"]["status"] == "failed" and message in register["progress"]["message"]
+    assert counted(app) == (before[0] + 1, before[1])  # the register, with why; not one of its rows
+    assert not list((Path(app.config["INSTANCE_DIR"]) / "registers").glob(f"{answer.json['id']}.*"))
 
 
 def test_a_50_mb_file_is_refused_naming_the_limit(app, as_user):
@@ -254,11 +293,13 @@ def test_the_upload_page_maps_columns_without_choosing_the_file_again(app, as_us
     register_id = int(done.headers["Location"].rstrip("/").split("/")[-1])
     with app.app_context():
         reg = db.session.get(Register, register_id)
-        assert reg.rows_total == 1 and db.session.scalar(select(RegisterKind.mapping).where(RegisterKind.name == kind)) == {
+        assert db.session.scalar(select(RegisterKind.mapping).where(RegisterKind.name == kind)) == {
             "name": "企业全称", "address": "经营场所"}
         run_job(app, client, reg.job_id)
+        db.session.refresh(reg)
+        assert reg.rows_total == 1
     report_page = client.get(f"/compare/{register_id}").get_data(as_text=True)
-    assert "下载 Excel 报告" in report_page and 'data-class="matched"' in report_page
+    assert "生成 Excel 报告" in report_page and 'data-class="matched"' in report_page
     assert client.get("/compare/").status_code == 200
 
 
@@ -291,13 +332,208 @@ def test_empty_rows_are_skipped_and_rows_keep_their_excel_numbers(app, as_user, 
     assert answer.status_code == 202
     run_job(app, client, answer.json["job_id"])
     rows = by_row(client, answer.json["id"])
-    assert sorted(rows) == [2, 5] and answer.json["rows_total"] == 2
+    assert sorted(rows) == [2, 5] and client.get(f"/api/v1/registers/{answer.json['id']}").json["rows_total"] == 2
 
 
 def test_the_upload_page_says_what_is_wrong_with_a_file(app, as_user, desk):  # noqa: F811
     page = desk("dept")
     token = re.search(r'name="csrf_token" value="([^"]+)"', text(page.get("/compare/"))).group(1)
     answer = page.post("/compare/", data={"csrf_token": token, "kind": "测试", "department": "测试",
-                                          "file": (io.BytesIO(xlsx([HEADER, ["甲", "", "=1+1", "", ""]])), "r.xlsx")},
+                                          "file": (io.BytesIO(xlsx([["单位名称", "=B1"], ["甲", "1"]])), "r.xlsx")},
                        content_type="multipart/form-data")
-    assert answer.status_code == 422 and "第 2 行 C 列是公式" in text(answer)
+    assert answer.status_code == 422 and "第 1 行 B 列是公式" in text(answer)
+    # Found only by reading the whole file: the register's page says it once the job has read it.
+    rows = [HEADER, ["甲", "", "樊城区人民路1号", "", ""], ["乙", "", "=1+1", "", ""]]
+    answer = page.post("/compare/", data={"csrf_token": token, "kind": "测试", "department": "测试",
+                                          "file": (io.BytesIO(xlsx(rows)), "r.xlsx")}, content_type="multipart/form-data")
+    assert answer.status_code == 302
+    register_id = int(answer.headers["Location"].rstrip("/").split("/")[-1])
+    with app.app_context():
+        run_job(app, as_user("dept"), db.session.get(Register, register_id).job_id)
+    shown = text(page.get(f"/compare/{register_id}"))
+    assert "未能比对" in shown and "第 3 行 C 列是公式" in shown
+
+
+# --- bounded work: a register's rows, its tasks, its report ----------------------------------
+
+def nowhere_rows(n: int, tag: str) -> list[list[str]]:
+    """Suspicious rows whose task goes to 樊城区's street office: an unknown road in the district."""
+    return [[f"襄阳{tag}第{i}商贸有限公司", "", f"襄阳市樊城区没有{tag}这条路{i + 1}号", "", ""] for i in range(n)]
+
+
+@pytest.fixture()
+def caps(app):
+    saved = dict(app.config)
+    yield app.config
+    app.config.clear()
+    app.config.update(saved)
+
+
+def test_a_register_over_the_row_limit_fails_with_the_limit_and_how_to_split_and_stores_no_row(app, as_user, caps):
+    caps["REGISTER_MAX_ROWS"] = 100
+    client = as_user("dept")
+    before = counted(app)
+    data = "\r\n".join(["单位名称,地址"] + [f"甲{i},樊城区人民路{i}号" for i in range(150)]).encode()
+    answer = client.post("/api/v1/registers", data={"file": (io.BytesIO(data), "大名录.csv"),
+                                                    "kind": f"测试-{uuid.uuid4().hex[:6]}", "department": "测试"},
+                         content_type="multipart/form-data")
+    assert answer.status_code == 202
+    job = run_job(app, client, answer.json["job_id"])
+    register = client.get(f"/api/v1/registers/{answer.json['id']}").json
+    assert job["status"] == "failed" and register["status"] == "failed"
+    assert register["problem"] == ("登记表超过 100 行，超出一次比对的上限（100 行）。请按区县、街道或类别拆分成几个文件，"
+                                   "每个不超过 100 行（另加一行表头），分批上传")
+    assert counted(app) == (before[0] + 1, before[1])
+    assert "超出一次比对的上限" in client.get(f"/compare/{answer.json['id']}").get_data(as_text=True)
+
+
+def test_an_xlsx_bomb_is_refused_at_upload_in_a_moment(app, as_user):
+    from tests.compare.test_registers import repacked, sheet
+
+    padding = (b" " * (1024 * 1024) for _ in range(150))
+    bomb = repacked(xlsx([HEADER, ["甲", "", "地址", "", ""]]), {"xl/worksheets/sheet1.xml": sheet(*padding)})
+    before = counted(app)
+    started = time.perf_counter()
+    answer = as_user("dept").post("/api/v1/registers", data={"file": (io.BytesIO(bomb), "名录.xlsx"), "kind": "测试",
+                                                             "department": "测试"}, content_type="multipart/form-data")
+    assert time.perf_counter() - started < 2
+    assert answer.status_code == 422 and answer.json["errors"][0]["field"] == "file"
+    assert "压缩了" in answer.json["detail"] and counted(app) == before
+
+
+def test_a_csv_register_with_a_formula_is_refused_as_an_xlsx_one_is(app, as_user):
+    data = '单位名称,地址\r\n"=HYPERLINK(""http://evil"",""点此"")",樊城区人民路1号\r\n'.encode()
+    answer = as_user("dept").post("/api/v1/registers", data={"file": (io.BytesIO(data), "名录.csv"), "kind": "测试",
+                                                             "department": "测试"}, content_type="multipart/form-data")
+    assert answer.status_code == 422 and answer.json["detail"].startswith("第 2 行 A 列是公式，系统不读取公式")
+
+
+def test_tasks_beyond_the_register_cap_wait_for_a_person_who_sends_or_dismisses_them(app, as_user, desk, caps):  # noqa: F811
+    caps["REGISTER_MAX_TASKS"] = 2
+    dept = as_user("dept")
+    report = compared(app, dept, nowhere_rows(5, uuid.uuid4().hex[:4]))
+    assert report["report"]["tasks"]["total"] == 2
+    held = report["report"]["held"]
+    assert (held["total"], held["waiting"]) == (3, 3)
+    assert {c["cause"]: c["rows"] for c in held["causes"]} == {"register": 3, "street": 0}
+    rows = dept.get(f"/api/v1/registers/{report['id']}/rows?dispatch=held").json
+    assert [r["row"] for r in rows] == [4, 5, 6] and {r["held_reason"] for r in rows} == {"register"}
+    assert all(r.get("task_id") is None for r in rows)
+    with app.app_context():
+        message = db.session.get(Register, report["id"]).job.message
+    assert "3 行暂未推送（3 行超出每份登记表 2 个任务的上限），列在“待派发”中" in message
+
+    # The district's street office (the rows name no known road) decides; the township's does not see them.
+    page = desk("district")
+    listed = text(page.get("/tasks/"))
+    ids = [int(i) for i in re.findall(r'data-held-row="(\d+)"', listed)]
+    with app.app_context():
+        mine = db.session.scalars(select(RegisterRow.id).where(RegisterRow.register_id == report["id"],
+                                                               RegisterRow.dispatch == "held")
+                                  .order_by(RegisterRow.row_number)).all()
+    assert set(mine) <= set(ids) and "待派发：部门比对发现的疑似问题" in listed
+    assert not set(mine) & set(re.findall(r'data-held-row="(\d+)"', text(desk("street").get("/tasks/"))))
+    assert send(page, "/tasks/held", row=[str(mine[0])], action="send").status_code == 302
+    assert send(page, "/tasks/held", row=[str(mine[1])], action="dismiss").status_code == 302
+    assert send(page, "/tasks/held", row=[str(mine[0])], action="dismiss").status_code == 302  # decided already
+
+    after = dept.get(f"/api/v1/registers/{report['id']}").json["report"]
+    assert (after["held"]["waiting"], after["held"]["sent"], after["held"]["dismissed"]) == (1, 1, 1)
+    assert after["tasks"]["total"] == 3
+    rows = by_row(dept, report["id"])
+    assert (rows[4]["dispatch"], rows[5]["dispatch"], rows[6]["dispatch"]) == ("sent", "dismissed", "held")
+    task = as_user("district").get(f"/api/v1/tasks/all?register={report['id']}").json
+    assert rows[4]["task_id"] in {t["id"] for t in task} and "第 4 行" in next(t for t in task if t["id"] == rows[4]["task_id"])["detail"]
+    with app.app_context():
+        actions = db.session.scalars(select(AuditLog.action).where(AuditLog.object_type == "register_row",
+                                                                   AuditLog.object_id.in_(mine[:2]))).all()
+    assert sorted(actions) == ["register_row.dismiss", "register_row.send"]
+    shown = text(desk("dept").get(f"/compare/{report['id']}"))
+    assert 'id="held"' in shown and "仍待派发" in shown
+
+
+def test_a_street_gets_no_more_register_tasks_in_a_day_than_its_cap(app, as_user, caps):
+    from app.compare.dispatch import register_tasks_today
+
+    with app.app_context():
+        today = register_tasks_today().get("420606", 0)
+    caps["REGISTER_STREET_TASKS_PER_DAY"] = today + 2
+    dept = as_user("dept")
+    report = compared(app, dept, nowhere_rows(4, uuid.uuid4().hex[:4]))
+    held = report["report"]["held"]
+    assert report["report"]["tasks"]["total"] == 2
+    assert {c["cause"]: c["rows"] for c in held["causes"]} == {"register": 0, "street": 2}
+    again = compared(app, dept, nowhere_rows(1, uuid.uuid4().hex[:4]))  # the same day: held at once
+    assert again["report"]["tasks"]["total"] == 0 and again["report"]["held"]["waiting"] == 1
+    with app.app_context():
+        assert register_tasks_today()["420606"] == today + 2
+
+
+def test_the_page_and_the_api_show_the_progress_while_the_job_runs(app, as_user, desk, monkeypatch):  # noqa: F811
+    from app.compare import matching, services
+    from app.jobs.services import execute
+
+    client = as_user("dept")
+    answer = upload(client, nowhere_rows(30, uuid.uuid4().hex[:4]))
+    queued = client.get(f"/api/v1/registers/{answer.json['id']}").json
+    assert (queued["status"], queued["progress"]["status"], queued["progress"]["status_label"]) == ("reading", "queued", "读取中")
+    page = text(desk("dept").get(f"/compare/{answer.json['id']}"))
+    assert "正在读取文件" in page and 'role="progressbar"' in page and "register.progress" in page
+
+    # Held once the rows are read, before they are compared.
+    read, go_on = threading.Event(), threading.Event()
+    load = matching.Matcher.__init__
+
+    def held_up(self, *args):
+        read.set()
+        assert go_on.wait(30)
+        load(self, *args)
+
+    monkeypatch.setattr(matching.Matcher, "__init__", held_up)
+
+    def job():
+        with app.app_context():
+            execute(answer.json["job_id"])
+            services.db.session.remove()
+
+    worker = threading.Thread(target=job)
+    worker.start()
+    try:
+        assert read.wait(30)
+        running = client.get(f"/api/v1/registers/{answer.json['id']}").json
+        page = text(desk("dept").get(f"/compare/{answer.json['id']}"))
+    finally:
+        go_on.set()
+        worker.join(60)
+    assert running["status"] == "matching" and running["rows_total"] == 30 and running["report"] is None
+    assert running["progress"] == {"status": "running", "status_label": "比对中", "done": 0, "total": 30,
+                                   "percent": 50, "message": None}
+    assert "正在比对" in page and 'aria-valuenow="50"' in page
+    done = client.get(f"/api/v1/registers/{answer.json['id']}").json
+    assert done["status"] == "done" and done["progress"]["percent"] == 100 and done["report"]["rows"] == 30
+
+
+def test_the_register_page_reads_a_page_of_rows_and_filters_them_in_the_database(app, as_user, city):
+    dept = as_user("dept")
+    planted = city["planted"]
+    report = compared(app, dept, [planted["clean"][0], planted["moved"][0], planted["wrong_number"][0]] * 2)
+    moved = dept.get(f"/api/v1/registers/{report['id']}/rows?reason=moved").json
+    assert [r["row"] for r in moved] == [3, 6]
+    page = dept.get(f"/api/v1/registers/{report['id']}/rows?limit=2&after=3").json
+    assert [r["row"] for r in page] == [4, 5]
+
+
+def test_the_excel_report_writes_what_departments_and_grid_workers_typed_as_text(app, as_user, city):
+    from tests.test_spreadsheets import FORMULAS, assert_inert
+
+    dept = as_user("dept")
+    report = compared(app, dept, [city["planted"]["clean"][0]] * len(FORMULAS))
+    with app.app_context():  # what a department's cells and a grid worker's notes may hold
+        rows = db.session.scalars(select(RegisterRow).where(RegisterRow.register_id == report["id"])
+                                  .order_by(RegisterRow.row_number)).all()
+        for row, value in zip(rows, FORMULAS):
+            row.name, row.contact, row.address, row.explanation = value, value, value, value
+        db.session.commit()
+
+    started = dept.post(f"/api/v1/registers/{report['id']}/exports")
+    assert_inert(dept.get(run_job(app, dept, started.json["id"])["download"]).data)

@@ -4,11 +4,13 @@ import json
 
 import geojson
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.extensions import db
 from app.places.models import Building
 from app.standards import coords, object_code
+from tests.factories import unique
 from tests.jobs.test_jobs import run_job
 
 
@@ -224,6 +226,26 @@ def test_excel_export_runs_as_a_job_with_progress(app, as_user, places):
     assert places["elsewhere"]["building"] not in {r[0] for r in rows[1:]}
     # Someone else's job is not theirs to see.
     assert as_user("city").get(f"/api/v1/jobs/{job['id']}").status_code == 404
+
+
+def test_the_area_export_writes_names_typed_as_formulas_as_text(app, as_user, places):
+    from tests.test_spreadsheets import FORMULAS, assert_inert
+
+    typed = FORMULAS[:5]  # what a form or the API takes as a name
+
+    admin = as_user("admin")
+    for name in typed:
+        answer = admin.post("/api/v1/organisations", json={"name": name + unique("社"), "kind": "social",
+                                                           "area_code": places["codes"]["township"]})
+        assert answer.status_code == 201, answer.json
+    client = as_user("district")
+    started = client.post(f"/api/v1/areas/{places['codes']['township']}/exports", json={"format": "xlsx"})
+    job = run_job(app, client, started.json["id"])
+    assert job["status"] == "done", job
+
+    assert_inert(client.get(job["download"]).data, [])
+    names = {c.value for c in load_workbook(io.BytesIO(client.get(job["download"]).data))["单位"]["B"]}
+    assert all(any(n.startswith("'" + f) for n in names if n) for f in typed)
 
 
 def test_openapi_examples_are_json(anonymous):

@@ -469,6 +469,23 @@ def test_the_queue_exports_to_excel(app, as_user, places, photo):
     assert sid in [r[0] for r in rows] and all(r[1] == "门店采集" for r in rows[1:])
 
 
+def test_the_queue_export_writes_shop_names_typed_as_formulas_as_text(app, as_user, places, photo):
+    from tests.test_spreadsheets import FORMULAS, assert_inert
+
+    typed = FORMULAS[:5]  # what a form or the API takes as a name
+
+    police = as_user("police")
+    for name in typed:
+        answer = police.post("/api/v1/submissions", json=shop_body(places["grid"]["building"], photo,
+                                                                   room=new_room_number(), shop_name=name))
+        assert answer.status_code == 201, answer.json
+    street = as_user("street")
+    job = run_job(app, street, street.post("/api/v1/review/export", json={"filter": {"kind": "shop"}}).json["id"])
+    assert job["status"] == "done", job
+
+    assert_inert(street.get(job["download"]).data, typed)
+
+
 def test_the_overview_counts_the_backlog_per_step(app, as_user, places, photo):
     from app.accounts.models import User
     from app.review.services import overview
