@@ -12,6 +12,7 @@ from flask import current_app
 from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import User
 from app.actuals.models import Organisation
@@ -259,23 +260,29 @@ def flag_labels(submission: Submission) -> list[str]:
 
 def decide(actor, client_id: str, action: str, reason: str | None = None, comments: dict | None = None,
            version: int | None = None) -> Submission:
-    """claim, release, approve, reject (reason), return (comments per field), rebase; one commit."""
+    """claim, release, approve, reject (reason), return (comments per field), rebase; one commit.
+    Problems: those of the transitions, and the lost race's (review.claimed, state.not_allowed)."""
     submission = item(actor, client_id)
     if version is not None and version != submission.version:
         raise Problem("conflict.version", f"该提交已更正为第 {submission.version} 版，请刷新后再审核",
                       current_version=submission.version)
-    if action == "reject":
-        if not (reason or "").strip():
-            raise Problem("validation.failed", field="reason", detail="请填写不通过的理由")
-        submission.reject(actor, reason.strip())
-    elif action == "return":
-        comments = {k: v.strip() for k, v in (comments or {}).items() if v and v.strip()}
-        if not comments and not (reason or "").strip():
-            raise Problem("validation.failed", field="comments", detail="请至少对一个字段写明需要更正的内容")
-        submission.return_for_correction(actor, (reason or "").strip() or None, comments)
-    else:
-        getattr(submission, action)(actor)
-    db.session.commit()
+    reason = (reason or "").strip() or None
+    comments = {k: v.strip() for k, v in (comments or {}).items() if v and v.strip()}
+    if action == "reject" and not reason:
+        raise Problem("validation.failed", field="reason", detail="请填写不通过的理由")
+    if action == "return" and not comments and not reason:
+        raise Problem("validation.failed", field="comments", detail="请至少对一个字段写明需要更正的内容")
+    try:
+        if action == "reject":
+            submission.reject(actor, reason)
+        elif action == "return":
+            submission.return_for_correction(actor, reason, comments)
+        else:
+            getattr(submission, action)(actor)
+        db.session.commit()
+    except StaleDataError:  # another decision or claim on it was written first
+        db.session.rollback()
+        raise submission.lost_race(actor) from None
     return submission
 
 
@@ -332,6 +339,8 @@ def bulk_approve(job, progress) -> tuple:
                     submission.approve(actor)
             except Problem as e:
                 failed.append(f"{submission.address_text}：{e.detail}")
+            except StaleDataError:  # a reviewer decided or claimed it meanwhile
+                failed.append(f"{submission.address_text}：{submission.lost_race(actor).detail}")
         db.session.commit()
         done += len(chunk)
         progress(done)

@@ -1,0 +1,171 @@
+"""The same write sent by several people (or one impatient phone) at the same moment: exactly one of
+them happens, with its one audit row, and every other one is told why not (a 409 naming who got
+there first), never a 500, never a second row. The requests really overlap: each runs in its own
+thread, app context and database transaction (tests.client.at_once), and each race is run several
+times, since one run may happen to come out in order. Meaningful on SQLite, and on PostgreSQL, the
+production database, where the requests also wait on each other's row locks."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.accounts.models import User
+from app.audit.models import AuditLog
+from app.collect.models import Submission
+from app.extensions import db
+from tests.client import Client, at_once
+from tests.collect.test_collect import shop_body
+from tests.factories import unique
+from tests.review.test_review import act, new_room_number, photo  # noqa: F401  (photo is a fixture)
+
+ROUNDS = 5
+PASSWORD = "race-pass-1"
+
+
+def make_users(app, role: str, count: int, **jurisdiction) -> list[tuple[Client, str]]:
+    """`count` new users of `role`, each signed in on a client of its own: [(client, display name)]."""
+    from app.accounts.services import create_user
+
+    names = [unique(f"{role.replace('_', '-')}-race-") for _ in range(count)]
+    shown = {name: f"审核员{name.rsplit('-', 1)[1]}" for name in names}
+    with app.app_context():
+        for name in names:
+            create_user(None, {"username": name, "display_name": shown[name], "role": role,
+                               "password": PASSWORD, "area_codes": jurisdiction.get("areas", []),
+                               "object_codes": jurisdiction.get("objects", [])})
+        db.session.remove()
+    return [(Client(app.test_client()).sign_in(name, PASSWORD), shown[name]) for name in names]
+
+
+@pytest.fixture(scope="module")
+def street_reviewers(app, places) -> list[tuple[Client, str]]:
+    """Ten street reviewers of the township of the demo grid: all may act at a shop's first step."""
+    return make_users(app, "street_reviewer", 10, areas=[places["codes"]["township"]])
+
+
+def new_shop(as_user, places, photo) -> str:  # noqa: F811
+    answer = as_user("police").post("/api/v1/submissions", json=shop_body(places["grid"]["building"], photo,
+                                                                         room=new_room_number()))
+    assert answer.status_code == 201, answer.json
+    return answer.json["id"]
+
+
+def audit_actions(app, sid: str) -> list[str]:
+    with app.app_context():
+        submission_id = db.session.scalar(select(Submission.id).where(Submission.client_id == sid))
+        return list(db.session.scalars(select(AuditLog.action).where(
+            AuditLog.object_type == "submission", AuditLog.object_id == submission_id).order_by(AuditLog.id)))
+
+
+def stored(app, sid: str) -> Submission:
+    with app.app_context():
+        found = db.session.scalar(select(Submission).where(Submission.client_id == sid))
+        db.session.expunge(found)
+        return found
+
+
+def user_id(app, client: Client) -> int:
+    username = client.get("/api/v1/session").json["user"]["username"]
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.username == username))
+
+
+# --- review: claims and decisions ----------------------------------------------------------------
+
+def test_ten_reviewers_claiming_one_item_at_once_one_gets_it_and_the_others_are_told_who_until_when(
+        app, as_user, places, photo, street_reviewers):  # noqa: F811
+    for _ in range(ROUNDS):
+        sid = new_shop(as_user, places, photo)
+        answers = at_once(*(lambda c=c: act(c, sid, "claim") for c, _ in street_reviewers))
+        assert sorted(a.status_code for a in answers) == [200] + [409] * 9, [a.json for a in answers]
+        winner = next(i for i, a in enumerate(answers) if a.status_code == 200)
+        client, name = street_reviewers[winner]
+        for answer in answers:
+            if answer.status_code == 409:
+                assert answer.json["code"] == "review.claimed", answer.json
+                assert name in answer.json["detail"] and "前）" in answer.json["detail"], answer.json  # who, until when
+        assert audit_actions(app, sid) == ["submission.shop", "review.claim"]
+        assert stored(app, sid).claimed_by_id == user_id(app, client)
+
+
+def test_ten_reviewers_deciding_one_item_at_once_only_one_decision_is_applied(app, as_user, places, photo,
+                                                                              street_reviewers):  # noqa: F811
+    decisions = [("approve", {}), ("reject", {"reason": "招牌不符"}), ("return", {"comments": {"room": "请核对房号"}})]
+    expected = {"review.approve": ("in_review", 1), "review.reject": ("rejected", 0), "review.return": ("returned", 0)}
+    for _ in range(ROUNDS):
+        sid = new_shop(as_user, places, photo)
+        answers = at_once(*(lambda c=c, d=decisions[i % 3]: act(c, sid, d[0], **d[1])
+                            for i, (c, _) in enumerate(street_reviewers)))
+        assert [a.status_code for a in answers].count(200) == 1, [a.json for a in answers]
+        actions = audit_actions(app, sid)
+        assert len(actions) == 2 and actions[0] == "submission.shop", actions
+        s = stored(app, sid)
+        assert (s.status, s.step) == expected[actions[1]]
+        # Those whose write met the first one's: 409. One that read the item only after it was approved
+        # hears what anyone later would: it waits at the next step now, not theirs.
+        later = {(403, "review.not_your_step")} if actions[1] == "review.approve" else set()
+        assert {(a.status_code, a.json["code"]) for a in answers if a.status_code != 200} <= {
+            (409, "state.not_allowed")} | later, [a.json for a in answers]
+
+
+# --- master data: changes made on the same version -------------------------------------------------
+
+def admins(as_user, count: int = 10) -> list[Client]:
+    return [as_user("admin") for _ in range(count)]
+
+
+def history_of(app, model, code: str) -> list[str]:
+    with app.app_context():
+        found = db.session.scalar(select(model).where(model.object_code == code))
+        return list(db.session.scalars(select(AuditLog.action).where(
+            AuditLog.object_type == found.__tablename__, AuditLog.object_id == found.id).order_by(AuditLog.id)))
+
+
+def new_building(admin, places) -> dict:
+    plate = admin.post("/api/v1/door-plates", json={"road_id": road_id(admin, places), "number": unique("9-"),
+                                                     "lon": 112.1, "lat": 32.0, "area_code": places["grid"]["area"]})
+    assert plate.status_code == 201, plate.json
+    building = admin.post("/api/v1/buildings", json={"door_plate_code": plate.json["object_code"], "number": "1",
+                                                     "floors": 6})
+    assert building.status_code == 201, building.json
+    return building.json
+
+
+def road_id(admin, places) -> int:
+    made = admin.post("/api/v1/roads", json={"name": unique("竞速") + "路", "area_code": places["grid"]["area"][:6]})
+    assert made.status_code == 201, made.json
+    return made.json["id"]
+
+
+def test_ten_people_changing_one_version_of_a_building_at_once_one_change_is_kept(app, as_user, places):
+    from app.places.models import Building
+
+    clients = admins(as_user)
+    for _ in range(ROUNDS):
+        building = new_building(clients[0], places)
+        code, version = building["object_code"], building["version"]
+        answers = at_once(*(lambda c=c, i=i: c.patch(f"/api/v1/buildings/{code}", json={
+            "version": version, "name": f"第{i}种名称", "reason": "更正"}) for i, c in enumerate(clients)))
+        assert sorted(a.status_code for a in answers) == [200] + [409] * 9, [a.json for a in answers]
+        assert {a.json["code"] for a in answers if a.status_code == 409} == {"conflict.version"}
+        kept = next(a.json for a in answers if a.status_code == 200)
+        assert history_of(app, Building, code) == ["building.create", "building.update"]
+        with app.app_context():
+            stored_building = db.session.scalar(select(Building).where(Building.object_code == code))
+            assert (stored_building.name, stored_building.version) == (kept["name"], version + 1)
+
+
+def test_ten_people_retiring_one_door_plate_at_once_retire_it_once(app, as_user, places):
+    from app.places.models import DoorPlate
+
+    clients = admins(as_user)
+    for _ in range(ROUNDS):
+        plate = clients[0].post("/api/v1/door-plates", json={
+            "road_id": road_id(clients[0], places), "number": "1", "lon": 112.1, "lat": 32.0,
+            "area_code": places["grid"]["area"]}).json
+        code = plate["object_code"]
+        answers = at_once(*(lambda c=c: c.post(f"/api/v1/addresses/{code}/status", json={
+            "status": "retired", "version": plate["version"], "reason": "重新编号"}) for c in clients))
+        assert sorted(a.status_code for a in answers) == [200] + [409] * 9, [a.json for a in answers]
+        assert {a.json["code"] for a in answers if a.status_code == 409} <= {"conflict.version", "state.not_allowed"}
+        assert history_of(app, DoorPlate, code) == ["door_plate.create", "door_plate.status"]
