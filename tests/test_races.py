@@ -169,3 +169,36 @@ def test_ten_people_retiring_one_door_plate_at_once_retire_it_once(app, as_user,
         assert sorted(a.status_code for a in answers) == [200] + [409] * 9, [a.json for a in answers]
         assert {a.json["code"] for a in answers if a.status_code == 409} <= {"conflict.version", "state.not_allowed"}
         assert history_of(app, DoorPlate, code) == ["door_plate.create", "door_plate.status"]
+
+
+def test_a_bulk_approval_racing_single_approvals_approves_each_item_once(app, as_user, places, photo,
+                                                                        street_reviewers):  # noqa: F811
+    from app.jobs.services import execute
+    from tests.jobs.test_jobs import wait_until_finished
+
+    bulk, singles = street_reviewers[0][0], [c for c, _ in street_reviewers[1:]]
+    collector = make_users(app, "police", 1, areas=[places["codes"]["township"]])[0][0]
+    name = collector.get("/api/v1/session").json["user"]["username"]
+    for _ in range(ROUNDS):
+        ids = [collector.post("/api/v1/submissions", json=shop_body(places["grid"]["building"], photo,
+                                                                    room=new_room_number())).json["id"]
+               for _ in singles]
+        plan = bulk.post("/api/v1/review/bulk-approve", json={"filter": {"collector": name}}).json
+        started = bulk.post("/api/v1/review/bulk-approve", json={"filter": plan["filter"], "dry_run": False})
+        assert started.status_code == 202, started.json
+
+        def run_job():
+            with app.app_context():
+                execute(started.json["id"])
+                db.session.remove()
+
+        answers = at_once(run_job, *(lambda c=c, sid=sid: act(c, sid, "approve") for c, sid in zip(singles, ids)))[1:]
+        assert {a.status_code for a in answers} <= {200, 409, 403}, [a.json for a in answers]
+        assert {a.json["code"] for a in answers if a.status_code != 200} <= {"state.not_allowed", "review.not_your_step"}
+        job = wait_until_finished(bulk, started.json["id"])[0]
+        assert job["status"] == "done", job
+        by_bulk = int(job["message"].removeprefix("已通过 ").split(" 条")[0])
+        assert by_bulk + [a.status_code for a in answers].count(200) == len(ids), (job["message"], answers)
+        for sid in ids:
+            assert audit_actions(app, sid) == ["submission.shop", "review.approve"]
+            assert (stored(app, sid).status, stored(app, sid).step) == ("in_review", 1)
