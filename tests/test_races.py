@@ -202,3 +202,30 @@ def test_a_bulk_approval_racing_single_approvals_approves_each_item_once(app, as
         for sid in ids:
             assert audit_actions(app, sid) == ["submission.shop", "review.approve"]
             assert (stored(app, sid).status, stored(app, sid).step) == ("in_review", 1)
+
+
+# --- field submissions and their corrections -------------------------------------------------------
+
+def test_a_submission_sent_ten_times_at_once_is_stored_once(app, as_user, places, photo):  # noqa: F811
+    phones = [as_user("police") for _ in range(10)]
+    for _ in range(ROUNDS):
+        body = shop_body(places["grid"]["building"], photo, room=new_room_number())
+        answers = at_once(*(lambda c=c: c.post("/api/v1/submissions", json=body) for c in phones))
+        assert sorted(a.status_code for a in answers) == [200] * 9 + [201], [a.json for a in answers]
+        assert {a.json["id"] for a in answers} == {body["id"]}
+        assert audit_actions(app, body["id"]) == ["submission.shop"]
+
+
+def test_a_correction_sent_again_while_the_first_is_written_is_applied_once(app, as_user, places, photo):  # noqa: F811
+    phones = [as_user("police") for _ in range(5)]
+    street = as_user("street")
+    for _ in range(ROUNDS):
+        body = shop_body(places["grid"]["building"], photo, room=new_room_number())
+        assert phones[0].post("/api/v1/submissions", json=body).status_code == 201
+        assert act(street, body["id"], "return", comments={"room": "招牌上是 102 室"}).status_code == 200
+        corrected = {**body, "room": "102", "revision": 1}
+        answers = at_once(*(lambda c=c: c.post("/api/v1/submissions", json=corrected) for c in phones))
+        assert sorted(a.status_code for a in answers) == [200] * 4 + [201], [a.json for a in answers]
+        assert audit_actions(app, body["id"]) == ["submission.shop", "review.return", "review.resubmit"]
+        s = stored(app, body["id"])
+        assert (s.status, s.version, s.data["room"]) == ("submitted", 2, "102")
