@@ -1,10 +1,12 @@
 """Steps every service takes: check the role's permission, scope a query to the jurisdiction,
-check the version a client edited, and save a new record with its audit row in one commit."""
+check the version a client edited, save a new record with its audit row in one commit, and change a
+row only if it is still as the service found it."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.services import record, snapshot
 from app.errors import Problem
@@ -57,3 +59,17 @@ def insert_or_ignore(model, dialect: str | None = None):
     are left as they are."""
     dialect = dialect or db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model).on_conflict_do_nothing()
+
+
+def write_if(obj, condition, **values) -> bool:
+    """Write `values` to obj's row in one UPDATE made only where `condition` (the state the caller
+    needs, e.g. "still active") holds at the write; whether it did. The database decides between
+    writes made at the same moment: the later one finds the row changed (on PostgreSQL after waiting
+    for the first to commit) and writes nothing. `obj` carries the values afterwards."""
+    model = type(obj)
+    done = db.session.execute(update(model).where(model.id == obj.id, condition).values(**values)
+                              .execution_options(synchronize_session=False)).rowcount == 1
+    if done:
+        for key, value in values.items():
+            set_committed_value(obj, key, value)
+    return done

@@ -17,6 +17,7 @@ from tests.client import Client, at_once
 from tests.collect.test_collect import shop_body
 from tests.factories import unique
 from tests.review.test_review import act, new_room_number, photo  # noqa: F401  (photo is a fixture)
+from tests.tasks.test_answer import answer_body, grid_photo  # noqa: F401  (grid_photo is a fixture)
 
 ROUNDS = 5
 PASSWORD = "race-pass-1"
@@ -121,12 +122,16 @@ def history_of(app, model, code: str) -> list[str]:
             AuditLog.object_type == found.__tablename__, AuditLog.object_id == found.id).order_by(AuditLog.id)))
 
 
-def new_building(admin, places) -> dict:
-    plate = admin.post("/api/v1/door-plates", json={"road_id": road_id(admin, places), "number": unique("9-"),
+def new_door_plate(admin, places) -> dict:
+    plate = admin.post("/api/v1/door-plates", json={"road_id": road_id(admin, places), "number": "1",
                                                      "lon": 112.1, "lat": 32.0, "area_code": places["grid"]["area"]})
     assert plate.status_code == 201, plate.json
-    building = admin.post("/api/v1/buildings", json={"door_plate_code": plate.json["object_code"], "number": "1",
-                                                     "floors": 6})
+    return plate.json
+
+
+def new_building(admin, places) -> dict:
+    building = admin.post("/api/v1/buildings", json={"door_plate_code": new_door_plate(admin, places)["object_code"],
+                                                     "number": "1", "floors": 6})
     assert building.status_code == 201, building.json
     return building.json
 
@@ -160,9 +165,7 @@ def test_ten_people_retiring_one_door_plate_at_once_retire_it_once(app, as_user,
 
     clients = admins(as_user)
     for _ in range(ROUNDS):
-        plate = clients[0].post("/api/v1/door-plates", json={
-            "road_id": road_id(clients[0], places), "number": "1", "lon": 112.1, "lat": 32.0,
-            "area_code": places["grid"]["area"]}).json
+        plate = new_door_plate(clients[0], places)
         code = plate["object_code"]
         answers = at_once(*(lambda c=c: c.post(f"/api/v1/addresses/{code}/status", json={
             "status": "retired", "version": plate["version"], "reason": "重新编号"}) for c in clients))
@@ -229,3 +232,74 @@ def test_a_correction_sent_again_while_the_first_is_written_is_applied_once(app,
         assert audit_actions(app, body["id"]) == ["submission.shop", "review.return", "review.resubmit"]
         s = stored(app, body["id"])
         assert (s.status, s.version, s.data["room"]) == ("submitted", 2, "102")
+
+
+# --- verification tasks ----------------------------------------------------------------------------
+
+def test_a_task_answered_ten_times_at_once_is_closed_once_and_the_others_hear_it_was_answered(app, as_user, places,
+                                                                                              grid_photo):
+    from app.places.addresses import find_by_code
+    from app.tasks.models import Task
+    from app.tasks.services import open_task
+
+    workers = [as_user("grid") for _ in range(10)]
+    for _ in range(ROUNDS):
+        with app.app_context():
+            task_id = open_task(None, "plate_problem", find_by_code(places["grid"]["plate"]), unique("门牌问题：竞速")).id
+            db.session.commit()
+        same = answer_body("confirmed", note="门牌完好", photos=[grid_photo])
+        bodies = [same] * 5 + [{**same, "id": answer_body("confirmed")["id"], "note": f"第{i}种答复"} for i in range(5)]
+        answers = at_once(*(lambda c=c, b=b: c.post(f"/api/v1/tasks/{task_id}/answer", json=b)
+                            for c, b in zip(workers, bodies)))
+        with app.app_context():
+            task = db.session.get(Task, task_id)
+            actions = list(db.session.scalars(select(AuditLog.action).where(
+                AuditLog.object_type == "task", AuditLog.object_id == task_id).order_by(AuditLog.id)))
+            answer_id = task.answer_id
+        assert actions == ["task.open", "task.answer"], [a.json for a in answers]
+        for body, answer in zip(bodies, answers):
+            if body["id"] == answer_id:  # the answer kept, or a copy of it
+                assert answer.status_code == 200 and answer.json["status"] == "done", answer.json
+            else:
+                assert answer.status_code == 409 and answer.json["code"] == "task.conflict", answer.json
+
+
+# --- plates ----------------------------------------------------------------------------------------
+
+def plates_of(app, code: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """[(token, status)] of an address's plates, and the audit actions on them."""
+    from app.plates.models import Plate
+
+    with app.app_context():
+        plates = db.session.scalars(select(Plate).where(Plate.object_code == code).order_by(Plate.id)).all()
+        actions = db.session.scalars(select(AuditLog.action).where(
+            AuditLog.object_type == "plate", AuditLog.object_id.in_([p.id for p in plates])).order_by(AuditLog.id)).all()
+        return [(p.token, p.status) for p in plates], list(actions)
+
+
+def test_a_plate_shown_ten_times_at_once_for_an_address_without_one_is_issued_once(app, as_user, places):
+    clients = admins(as_user)
+    for _ in range(ROUNDS):
+        code = new_door_plate(clients[0], places)["object_code"]
+        answers = at_once(*(lambda c=c: c.get(f"/api/v1/addresses/{code}/plate.png?width_px=200") for c in clients))
+        assert [a.status_code for a in answers] == [200] * 10, [a.get_data()[:300] for a in answers]
+        plates, actions = plates_of(app, code)
+        assert [status for _, status in plates] == ["active"] and actions == ["plate.issue"]
+
+
+def test_a_plate_reissued_or_revoked_ten_times_at_once_is_replaced_or_revoked_once(app, as_user, places):
+    clients = admins(as_user)
+    for action, status, done in (("reissue", "replaced", 201), ("revoke", "revoked", 200)) * 2:
+        code = new_door_plate(clients[0], places)["object_code"]
+        assert clients[0].get(f"/api/v1/addresses/{code}/plate.png?width_px=200").status_code == 200
+        token = plates_of(app, code)[0][0][0]
+        answers = at_once(*(lambda c=c: c.post(f"/api/v1/plates/{token}/{action}", json={"reason": "损坏"})
+                            for c in clients))
+        assert sorted(a.status_code for a in answers) == [done] + [409] * 9, [a.json for a in answers]
+        assert {a.json["code"] for a in answers if a.status_code == 409} == {"state.not_allowed"}
+        plates, actions = plates_of(app, code)
+        if action == "reissue":
+            assert [s for _, s in plates] == ["replaced", "active"]
+            assert actions == ["plate.issue", "plate.replace", "plate.issue"]
+        else:
+            assert [s for _, s in plates] == ["revoked"] and actions == ["plate.issue", "plate.revoke"]
