@@ -111,8 +111,10 @@ def test_ten_reviewers_deciding_one_item_at_once_only_one_decision_is_applied(ap
 
 # --- master data: changes made on the same version -------------------------------------------------
 
-def admins(as_user, count: int = 10) -> list[Client]:
-    return [as_user("admin") for _ in range(count)]
+@pytest.fixture(scope="module")
+def admins(app, demo) -> list[Client]:
+    """Ten clients signed in as the demo administrator, as ten browsers would be."""
+    return [Client(app.test_client()).sign_in("admin", demo["users"]["admin"]["password"]) for _ in range(10)]
 
 
 def history_of(app, model, code: str) -> list[str]:
@@ -142,10 +144,10 @@ def road_id(admin, places) -> int:
     return made.json["id"]
 
 
-def test_ten_people_changing_one_version_of_a_building_at_once_one_change_is_kept(app, as_user, places):
+def test_ten_people_changing_one_version_of_a_building_at_once_one_change_is_kept(app, admins, places):
     from app.places.models import Building
 
-    clients = admins(as_user)
+    clients = admins
     for _ in range(ROUNDS):
         building = new_building(clients[0], places)
         code, version = building["object_code"], building["version"]
@@ -160,10 +162,10 @@ def test_ten_people_changing_one_version_of_a_building_at_once_one_change_is_kep
             assert (stored_building.name, stored_building.version) == (kept["name"], version + 1)
 
 
-def test_ten_people_retiring_one_door_plate_at_once_retire_it_once(app, as_user, places):
+def test_ten_people_retiring_one_door_plate_at_once_retire_it_once(app, admins, places):
     from app.places.models import DoorPlate
 
-    clients = admins(as_user)
+    clients = admins
     for _ in range(ROUNDS):
         plate = new_door_plate(clients[0], places)
         code = plate["object_code"]
@@ -277,8 +279,8 @@ def plates_of(app, code: str) -> tuple[list[tuple[str, str]], list[str]]:
         return [(p.token, p.status) for p in plates], list(actions)
 
 
-def test_a_plate_shown_ten_times_at_once_for_an_address_without_one_is_issued_once(app, as_user, places):
-    clients = admins(as_user)
+def test_a_plate_shown_ten_times_at_once_for_an_address_without_one_is_issued_once(app, admins, places):
+    clients = admins
     for _ in range(ROUNDS):
         code = new_door_plate(clients[0], places)["object_code"]
         answers = at_once(*(lambda c=c: c.get(f"/api/v1/addresses/{code}/plate.png?width_px=200") for c in clients))
@@ -287,8 +289,8 @@ def test_a_plate_shown_ten_times_at_once_for_an_address_without_one_is_issued_on
         assert [status for _, status in plates] == ["active"] and actions == ["plate.issue"]
 
 
-def test_a_plate_reissued_or_revoked_ten_times_at_once_is_replaced_or_revoked_once(app, as_user, places):
-    clients = admins(as_user)
+def test_a_plate_reissued_or_revoked_ten_times_at_once_is_replaced_or_revoked_once(app, admins, places):
+    clients = admins
     for action, status, done in (("reissue", "replaced", 201), ("revoke", "revoked", 200)) * 2:
         code = new_door_plate(clients[0], places)["object_code"]
         assert clients[0].get(f"/api/v1/addresses/{code}/plate.png?width_px=200").status_code == 200
@@ -303,3 +305,58 @@ def test_a_plate_reissued_or_revoked_ten_times_at_once_is_replaced_or_revoked_on
             assert actions == ["plate.issue", "plate.replace", "plate.issue"]
         else:
             assert [s for _, s in plates] == ["revoked"] and actions == ["plate.issue", "plate.revoke"]
+
+
+# --- accounts and chains ---------------------------------------------------------------------------
+
+def test_ten_admins_creating_one_username_at_once_create_it_once(app, admins, places):
+    clients = admins
+    for _ in range(2):  # a new user's password is hashed (slowly, on purpose) by each of the ten
+        name = unique("race-user-")
+        answers = at_once(*(lambda c=c: c.post("/api/v1/users", json={
+            "username": name, "role": "grid_worker", "password": PASSWORD, "area_codes": [places["codes"]["grid"]]})
+            for c in clients))
+        assert sorted(a.status_code for a in answers) == [201] + [409] * 9, [a.json for a in answers]
+        assert {(a.json["code"], a.json["errors"][0]["field"]) for a in answers if a.status_code == 409} == {
+            ("conflict.duplicate", "username")}
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(AuditLog).where(
+                AuditLog.action == "user.create", AuditLog.after["username"].as_string() == name)) == 1
+
+
+def test_an_api_key_revoked_ten_times_at_once_is_revoked_once(app, admins):
+    clients = admins
+    department = clients[0].get("/api/v1/users").json
+    user_id = next(u["id"] for u in department if u["role"] == "department")
+    for _ in range(ROUNDS):
+        key = clients[0].post("/api/v1/api-keys", json={"user_id": user_id, "name": unique("竞速")}).json["id"]
+        answers = at_once(*(lambda c=c: c.post(f"/api/v1/api-keys/{key}/revoke") for c in clients))
+        assert sorted(a.status_code for a in answers) == [200] + [409] * 9, [a.json for a in answers]
+        with app.app_context():
+            assert db.session.scalars(select(AuditLog.action).where(
+                AuditLog.object_type == "api_key", AuditLog.object_id == key).order_by(AuditLog.id)).all() == [
+                "api_key.issue", "api_key.revoke"]
+
+
+def test_a_chain_edited_ten_times_at_once_keeps_one_active_version_and_refuses_the_edits_that_met(app, admins,
+                                                                                                 places):
+    from app.review.models import Chain
+
+    clients = admins
+    area = places["codes"]["grid"]
+    try:
+        for _ in range(ROUNDS):
+            answers = at_once(*(lambda c=c, i=i: c.put("/api/v1/review/chains", json={
+                "kind": "shop", "area_code": area, "steps": [{"label": f"初审{i}", "reviewer": "street"}]})
+                for i, c in enumerate(clients)))
+            assert {a.status_code for a in answers} <= {200, 409}, [a.json for a in answers]
+            assert {a.json["code"] for a in answers if a.status_code == 409} <= {"conflict.version"}
+            with app.app_context():
+                active = db.session.scalars(select(Chain).where(Chain.kind == "shop", Chain.area_code == area,
+                                                                Chain.active)).all()
+                edits = db.session.scalar(select(func.count()).select_from(AuditLog).where(
+                    AuditLog.action == "review_chain.edit", AuditLog.object_id == active[0].id))
+            written = [a.json for a in answers if a.status_code == 200]
+            assert len(active) == 1 and edits == 1 and active[0].version == max(w["version"] for w in written)
+    finally:
+        clients[0].put("/api/v1/review/chains", json={"kind": "shop", "area_code": area, "steps": []})
