@@ -33,15 +33,23 @@ def check_version(obj, version: int) -> None:
 DUPLICATE = "同一上级下已有相同编号的在用对象"
 
 
-def add_new(actor, obj, action: str, duplicate: str = DUPLICATE):
-    """Insert `obj` with its audit row, not yet committed (for a service that writes more in the
-    same transaction); a unique index saying no rolls everything back and becomes a 409."""
+def inserted(obj, duplicate: str = DUPLICATE, code: str = "conflict.duplicate", field: str | None = None):
+    """Insert `obj`, not yet committed. A unique index saying no (a record like it, perhaps written
+    a moment ago by someone else) rolls everything back and becomes a 409 `code` saying `duplicate`;
+    inside a savepoint (bulk approval), the savepoint is rolled back instead, by its caller."""
     db.session.add(obj)
     try:
         db.session.flush()
     except IntegrityError:
-        db.session.rollback()
-        raise Problem("conflict.duplicate", duplicate) from None
+        if not db.session().in_nested_transaction():
+            db.session.rollback()
+        raise Problem(code, duplicate, field=field) from None
+    return obj
+
+
+def add_new(actor, obj, action: str, duplicate: str = DUPLICATE, code: str = "conflict.duplicate"):
+    """`inserted`, with its audit row (for a service that writes more in the same transaction)."""
+    inserted(obj, duplicate, code)
     record(actor, action, obj, after=snapshot(obj))
     return obj
 
