@@ -47,16 +47,17 @@ def inserted(obj, duplicate: str = DUPLICATE, code: str = "conflict.duplicate", 
     return obj
 
 
-def add_new(actor, obj, action: str, duplicate: str = DUPLICATE, code: str = "conflict.duplicate"):
-    """`inserted`, with its audit row (for a service that writes more in the same transaction)."""
-    inserted(obj, duplicate, code)
+def add_new(actor, obj, action: str, duplicate: str = DUPLICATE, **refusal):
+    """`inserted` (`refusal`: its code and field), with its audit row, for a service that writes more
+    in the same transaction."""
+    inserted(obj, duplicate, **refusal)
     record(actor, action, obj, after=snapshot(obj))
     return obj
 
 
-def save_new(actor, obj, action: str, duplicate: str = DUPLICATE):
+def save_new(actor, obj, action: str, duplicate: str = DUPLICATE, **refusal):
     """add_new, then commit."""
-    add_new(actor, obj, action, duplicate)
+    add_new(actor, obj, action, duplicate, **refusal)
     db.session.commit()
     return obj
 

@@ -360,3 +360,58 @@ def test_a_chain_edited_ten_times_at_once_keeps_one_active_version_and_refuses_t
             assert len(active) == 1 and edits == 1 and active[0].version == max(w["version"] for w in written)
     finally:
         clients[0].put("/api/v1/review/chains", json={"kind": "shop", "area_code": area, "steps": []})
+
+
+# --- the actuals -----------------------------------------------------------------------------------
+
+def rooms_in(app, area_code: str, count: int) -> list[str]:
+    """Object codes of `count` active rooms in an area."""
+    from app.places.models import Area, Building, Room
+
+    with app.app_context():
+        return list(db.session.scalars(
+            select(Room.object_code).join(Building, Room.building_id == Building.id).join(Area, Building.area_id == Area.id)
+            .where(Area.code.startswith(area_code), Room.status == "active").order_by(Room.id).limit(count)))
+
+
+def test_one_organisation_bound_to_ten_rooms_at_once_is_bound_once(app, as_user, places):
+    from app.actuals.models import Binding, Organisation
+    from tests.actuals.test_actuals import new_organisation
+
+    workers = [as_user("police") for _ in range(10)]
+    rooms = rooms_in(app, places["codes"]["township"], 10)
+    for confirm_move in (False, False, True):
+        org = new_organisation(workers[0])
+        url = f"/api/v1/organisations/{org['object_code']}/binding"
+        answers = at_once(*(lambda c=c, r=r: c.post(url, json={"address_code": r, "confirm_move": confirm_move})
+                            for c, r in zip(workers, rooms)))
+        codes = {(a.status_code, a.json.get("code")) for a in answers if a.status_code != 201}
+        assert codes <= {(409, "binding.already_bound")}, [a.json for a in answers]
+        made = [a for a in answers if a.status_code == 201]
+        with app.app_context():
+            org_id = db.session.scalar(select(Organisation.id).where(Organisation.object_code == org["object_code"]))
+            bindings = db.session.scalars(select(Binding).where(Binding.organisation_id == org_id)).all()
+            creates = db.session.scalar(select(func.count()).select_from(AuditLog).where(
+                AuditLog.action == "binding.create", AuditLog.object_id.in_([b.id for b in bindings])))
+        assert [b.active for b in bindings].count(True) == 1 and creates == len(bindings) == len(made)
+        if not confirm_move:
+            assert len(made) == 1  # a move needs confirming: those after the first are told where it is
+
+
+def test_one_person_registered_in_ten_rooms_at_once_lives_in_one(app, as_user, places):
+    from app import privacy
+    from app.actuals.models import Resident
+    from tests.factories import fresh_id_number
+
+    workers = [as_user("police") for _ in range(10)]
+    rooms = rooms_in(app, places["codes"]["township"], 10)
+    for _ in range(ROUNDS):
+        number = fresh_id_number()
+        answers = at_once(*(lambda c=c, r=r: c.post("/api/v1/residents", json={
+            "room_code": r, "name": "王五", "id_number": number, "kind": "registered"}) for c, r in zip(workers, rooms)))
+        assert sorted(a.status_code for a in answers) == [201] + [409] * 9, [a.json for a in answers]
+        assert {(a.json["code"], a.json["errors"][0]["field"]) for a in answers if a.status_code == 409} == {
+            ("conflict.duplicate", "id_number")}
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(Resident).where(
+                Resident.id_number_hash == privacy.blind_index(number), Resident.status == "active")) == 1
