@@ -209,7 +209,8 @@ def diff(submission: Submission) -> list[dict]:
 
 def duplicates(actor, submission: Submission) -> dict:
     """Possible duplicates: the same credit code anywhere, the same shop name within 100 m, the same
-    room. Those outside the actor's jurisdiction are only counted."""
+    room, the same person declaring the same room. Those outside the actor's jurisdiction are only
+    counted."""
     found = []
     d = submission.data
     others = select(Submission).where(Submission.id != submission.id, Submission.status != "rejected")
@@ -218,9 +219,12 @@ def duplicates(actor, submission: Submission) -> dict:
                                  func.cast(Submission.data, db.Text).contains(f'"{d["credit_code"]}"')).limit(20)
         found += [("同一信用代码", s) for s in db.session.scalars(same_code)]
     elif submission.public:
+        repeats = apply.KINDS[submission.kind].repeats
+        if repeats:
+            found += [("同一人对同一户室的申报", s) for s in db.session.scalars(others.where(*repeats(submission)).limit(20))]
         same_place = others.where(Submission.kind == submission.kind,
                                   Submission.address_text == submission.address_text).limit(20)
-        found += [("同一地址的同类申报", s) for s in db.session.scalars(same_place)]
+        found += [("同一地址的同类申报", s) for s in db.session.scalars(same_place) if s not in [f[1] for f in found]]
     else:
         if submission.lon is not None:
             box = 100 / 111000  # degrees of latitude in 100 m (a degree of longitude is shorter: × 1.3)
