@@ -176,6 +176,29 @@ def test_ten_people_retiring_one_door_plate_at_once_retire_it_once(app, admins, 
         assert history_of(app, DoorPlate, code) == ["door_plate.create", "door_plate.status"]
 
 
+def test_two_last_approvals_changing_one_room_at_once_change_it_once_and_the_other_meets_the_change(
+        app, as_user, admins, places, photo):  # noqa: F811
+    from app.places.models import Room
+
+    police, street = as_user("police"), as_user("street")
+    district = [c for c, _ in make_users(app, "district_reviewer", 2, areas=["420606"])]
+    for _ in range(ROUNDS):
+        number = new_room_number()
+        room = admins[0].post("/api/v1/rooms", json={"building_code": places["grid"]["building"],
+                                                     "number": number, "floor": 1})
+        assert room.status_code == 201, room.json
+        ids = []
+        for _ in district:  # two police officers find the same shop in a room on record
+            body = shop_body(places["grid"]["building"], photo, room=number)
+            ids.append(police.post("/api/v1/submissions", json=body).json["id"])
+            assert act(street, ids[-1], "approve").status_code == 200
+        answers = at_once(*(lambda c=c, sid=sid: act(c, sid, "approve") for c, sid in zip(district, ids)))
+        assert sorted(a.status_code for a in answers) == [200, 409], [a.json for a in answers]
+        assert next(a.json for a in answers if a.status_code == 409)["code"] == "review.conflict"
+        assert history_of(app, Room, room.json["object_code"]) == ["room.create", "room.update"]
+        assert sorted(stored(app, sid).status for sid in ids) == ["approved", "in_review"]
+
+
 def test_a_bulk_approval_racing_single_approvals_approves_each_item_once(app, as_user, places, photo,
                                                                         street_reviewers):  # noqa: F811
     from app.jobs.services import execute

@@ -155,13 +155,17 @@ class Reviewable:
         self.base = apply.base_of(self)
         self._record(actor, "review.rebase", before={"base": before}, after={"base": self.base})
 
-    def lost_race(self, actor):
-        """The problem of a transition whose write found the row changed by another one made at the
-        same moment (StaleDataError), read again after the rollback: review.claimed naming who holds
-        it now, else state.not_allowed saying where it is now."""
+    def lost_race(self, actor, seen: int):
+        """The problem of a transition whose writes met others made at the same moment, read again
+        after the rollback. If the submission changed (its row_version is past `seen`, the one the
+        transition read): review.claimed naming who holds it now, else state.not_allowed saying where
+        it is now. Else what the approval wrote to the master data had just been written by someone
+        else: review.conflict."""
         from app.errors import Problem
 
         db.session.refresh(self)
+        if self.row_version == seen:
+            return Problem("review.conflict", "提交涉及的主数据刚刚已被他人修改，请刷新后核对再通过")
         if self.claimed_by_other(actor):
             return self._claimed()
         waiting = f"，等待“{self.step_label}”" if self.status in WAITING else ""

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from openpyxl import Workbook
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -29,6 +30,9 @@ from . import apply
 from .models import REVIEWER_ROLES, WAITING
 
 PAGE = 50
+# What a transaction's write raises when another, made at the same moment, got there first: a row
+# changed since it was read (a version counter), or a unique index taken.
+MET_ANOTHER = (StaleDataError, IntegrityError)
 AREA_LIST_MAX = 20000
 BULK_MAX = 20000
 BATCH = 200
@@ -276,6 +280,7 @@ def decide(actor, client_id: str, action: str, reason: str | None = None, commen
         raise Problem("validation.failed", field="reason", detail="请填写不通过的理由")
     if action == "return" and not comments and not reason:
         raise Problem("validation.failed", field="comments", detail="请至少对一个字段写明需要更正的内容")
+    seen = submission.row_version
     try:
         if action == "reject":
             submission.reject(actor, reason)
@@ -284,9 +289,9 @@ def decide(actor, client_id: str, action: str, reason: str | None = None, commen
         else:
             getattr(submission, action)(actor)
         db.session.commit()
-    except StaleDataError:  # another decision or claim on it was written first
+    except MET_ANOTHER:  # another decision or claim, or another change of what it writes, came first
         db.session.rollback()
-        raise submission.lost_race(actor) from None
+        raise submission.lost_race(actor, seen) from None
     return submission
 
 
@@ -338,13 +343,14 @@ def bulk_approve(job, progress) -> tuple:
     done, failed = 0, []
     for chunk in _chunks(ids, BATCH):
         for submission in db.session.scalars(select(Submission).where(Submission.id.in_(chunk))):
+            seen = submission.row_version
             try:
                 with db.session.begin_nested():
                     submission.approve(actor)
             except Problem as e:
                 failed.append(f"{submission.address_text}：{e.detail}")
-            except StaleDataError:  # a reviewer decided or claimed it meanwhile
-                failed.append(f"{submission.address_text}：{submission.lost_race(actor).detail}")
+            except MET_ANOTHER:  # a reviewer decided or claimed it meanwhile, or changed what it writes
+                failed.append(f"{submission.address_text}：{submission.lost_race(actor, seen).detail}")
         db.session.commit()
         done += len(chunk)
         progress(done)
