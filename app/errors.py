@@ -13,6 +13,7 @@ import re
 from flask import Flask, current_app, jsonify, request
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -201,6 +202,15 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http(e: HTTPException):
         return render(_from_http_exception(e))
+
+    @app.errorhandler(StaleDataError)
+    def handle_changed_meanwhile(e: StaleDataError):
+        # A row's version counter said it was changed by someone else between this request's read and
+        # its write (app/lifecycle.py): the write was refused, the transaction is rolled back.
+        from app.extensions import db
+
+        db.session.rollback()
+        return render(Problem("conflict.version", "数据刚刚已被他人修改，请刷新后查看最新内容再操作"))
 
     @app.get("/api/problems")
     def problem_catalogue():

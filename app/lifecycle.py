@@ -2,6 +2,11 @@
 
 The version history itself is the audit log (app/audit): each change writes one audit row carrying
 the object's new version and its before/after values, in the same transaction as the change.
+
+The version is also what makes two changes made at the same moment safe: every UPDATE of the row says
+"WHERE version = <as read>" (SQLAlchemy's version counter, the value set by `bump`), so of two
+people changing the same version, one is written and the other's transaction fails whole
+(StaleDataError, answered as conflict.version) instead of overwriting it.
 """
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Float, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from app.standards import beidou
 
@@ -48,6 +53,10 @@ class Lifecycle:
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}
 
     def bump(self) -> None:
         self.version = (self.version or 1) + 1

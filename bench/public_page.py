@@ -138,7 +138,7 @@ def prepare(n: int, ended: int, seed: int) -> tuple[list[Request], dict]:
             have = db.session.scalar(select(func.count()).select_from(Plate).where(Plate.status == status))
             todo, victims = victims[:max(0, ended - have)], victims[ended:]
             if todo:
-                current = services._issue_missing(admin, services._load_nodes(todo))
+                current, _ = services._issue_missing(admin, services._load_nodes(todo))
                 db.session.commit()
                 for code in todo:
                     end(admin, current[code].token, "基准测试：门牌损坏")

@@ -52,3 +52,30 @@ def sql_work(app, send) -> tuple[int, int, bytes]:
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     return response.status_code, len(seen), response.data
+
+
+def at_once(*calls):
+    """The results of `calls`, each run in a thread of its own and released together by a barrier, so
+    that their requests overlap: each request gets its own app context, database connection and
+    transaction, as it would in a server's worker. An exception in a call is raised here."""
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+    errors: list = []
+
+    def run(i, call):
+        barrier.wait()
+        try:
+            results[i] = call()
+        except BaseException as e:  # noqa: BLE001  (handed to the test's thread)
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results

@@ -120,8 +120,9 @@ class ApiKey(db.Model):
         return self.revoked_at is not None
 
     def revoke(self) -> None:
+        """Revoked, if it was not when written (two revocations at once: one is made)."""
         from app.errors import Problem
+        from app.rules import write_if
 
-        if self.revoked:
+        if not write_if(self, ApiKey.revoked_at.is_(None), revoked_at=utcnow()):
             raise Problem("state.not_allowed", "该密钥已吊销")
-        self.revoked_at = utcnow()

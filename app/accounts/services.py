@@ -11,7 +11,7 @@ from app.errors import Problem
 from app.extensions import db
 from app.places.addresses import find_by_code
 from app.places.models import Area
-from app.rules import require, save_new
+from app.rules import inserted, require, save_new
 
 from .auth import forget_checked
 from .models import ApiKey, User, UserArea, UserObject
@@ -87,14 +87,11 @@ def create_user(actor, data: dict) -> User:
         raise Problem("validation.failed", field="role", detail=f"角色只能是：{'、'.join(ROLES)}")
     if len(data["password"]) < MIN_PASSWORD:
         raise Problem("validation.failed", field="password", detail=f"密码至少 {MIN_PASSWORD} 位")
-    if db.session.scalar(select(User.id).where(User.username == data["username"])):
-        raise Problem("conflict.duplicate", f"用户名 {data['username']} 已被使用", field="username")
     areas, objects = _jurisdiction_rows(actor, data["role"], data.get("area_codes", []), data.get("object_codes", []))
     user = User(username=data["username"], display_name=data.get("display_name") or data["username"],
                 role=data["role"], areas=areas, objects=objects)
     user.set_password(data["password"])
-    db.session.add(user)
-    db.session.flush()
+    inserted(user, f"用户名 {data['username']} 已被使用", field="username")  # the unique index says so
     record(actor, "user.create", user, after=_user_view(user))
     db.session.commit()
     return user

@@ -25,6 +25,9 @@ ORGANISATION_KINDS = {"enterprise": "企业", "individual": "个体工商户", "
 
 class Resident(Lifecycle, db.Model):
     __tablename__ = "resident"
+    # A person lives at one address at a time: registered elsewhere, they move out there first.
+    __table_args__ = (Index("uq_resident_active_id_number", "id_number_hash", unique=True,
+                            sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),)
     STATUSES = {"active": "在住", "moved_out": "已迁出"}
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -56,22 +56,20 @@ def get_resident(actor, resident_id: int) -> Resident:
 
 def register_resident(actor, data: dict) -> Resident:
     """Register a person as living in a room. Raises conflict.duplicate if the same ID number is
-    already registered as living somewhere (they must move out there first)."""
+    already registered as living somewhere (they must move out there first): the one-resident-in-
+    residence index says so, also of two registrations made at the same moment."""
     require(actor, "actuals.write")
     room = address_in(actor, data["room_code"], Room, "room_code")
     number = id_number.normalise(data["id_number"])
     digest = privacy.blind_index(number)
-    if db.session.scalar(select(Resident.id).where(Resident.id_number_hash == digest,
-                                                   Resident.status == "active")):
-        raise Problem("conflict.duplicate", "该公民身份号码已登记在其他地址在住，请先在原地址办理迁出",
-                      field="id_number")
     phone = data.get("phone")
     resident = Resident(
         room_id=room.id, name=data["name"], kind=data.get("kind", "registered"),
         id_number_enc=privacy.seal(number), id_number_hash=digest, id_number_masked=id_number.masked(number),
         phone_enc=privacy.seal(phone) if phone else None, phone_masked=privacy.mask_phone(phone) if phone else None,
         sex=id_number.sex(number), birth_date=id_number.birth_date(number), moved_in=data.get("moved_in"))
-    return save_new(actor, resident, "resident.register")
+    return save_new(actor, resident, "resident.register", "该公民身份号码已登记在其他地址在住，请先在原地址办理迁出",
+                    field="id_number")
 
 
 def move_out(actor, resident_id: int, on: date, version: int) -> Resident:
@@ -199,7 +197,8 @@ def attach(actor, org: Organisation, node, confirm_move: bool = False) -> Bindin
     binding = Binding(organisation_id=org.id, created_by_id=actor.id, **target)
     binding.organisation = org
     # Two people binding the same organisation at once: the one-active index lets one through.
-    return add_new(actor, binding, "binding.create", duplicate="该单位刚刚已被他人绑定，请刷新后查看当前绑定")
+    return add_new(actor, binding, "binding.create", "该单位刚刚已被他人绑定，请刷新后查看当前绑定",
+                   code="binding.already_bound")
 
 
 def organisations(actor, name: str | None = None):

@@ -20,6 +20,7 @@ from sqlalchemy import JSON, String, Text, bindparam, cast, func, insert, inspec
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.actuals.models import Binding, Organisation
 from app.actuals.services import check_move
@@ -256,7 +257,13 @@ def submit(actor, raw) -> tuple[Submission, bool]:
             raise
         if replayed(actor, raw, found):
             return found, False
-        return _corrected(actor, raw, data, found), True  # replayed() said: not a replay, so a correction
+        try:
+            return _corrected(actor, raw, data, found), True  # replayed() said: not a replay, so a correction
+        except StaleDataError:  # the same correction, sent again at the same moment, was written first
+            db.session.rollback()
+            if replayed(actor, raw, _by_client_id(raw)):
+                return found, False
+            raise
     _commit_keeping_loaded()
     return submission, True
 

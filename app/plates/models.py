@@ -64,11 +64,15 @@ class Plate(db.Model):
         return self.STATUSES[self.status]
 
     def end(self, status: str, actor, reason: str) -> None:
+        """Revoked or replaced, if it is still in use when written (two ends at once: one is made)."""
         from app.errors import Problem
+        from app.extensions import db
+        from app.rules import write_if
 
-        if self.status != "active":
+        if not write_if(self, Plate.status == "active", status=status, ended_at=utcnow(),
+                        ended_by_id=getattr(actor, "id", None), reason=reason):
+            db.session.refresh(self)
             raise Problem("state.not_allowed", f"这块{self.label}已{self.status_label}，不能再更换或停用")
-        self.status, self.ended_at, self.ended_by_id, self.reason = status, utcnow(), getattr(actor, "id", None), reason
 
 
 class PlatePrint(db.Model):

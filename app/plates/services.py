@@ -94,10 +94,10 @@ def current_plate(actor, code: str) -> tuple[Plate, object]:
     if plate is None:
         if node.status != "active":
             raise Problem("state.not_allowed", f"该{PLATE_LABELS[plate_kind(node)]}的地址已{node.STATUSES[node.status]}，不再发牌")
-        plate = Plate.issue(plate_kind(node), node.object_code, actor)
-        db.session.add(plate)
-        db.session.flush()
-        record(actor, "plate.issue", plate, after=snapshot(plate))
+        plates, issued = _issue_missing(actor, [node])
+        plate = plates[node.object_code]
+        if issued:  # else issued a moment ago by someone else, who wrote its audit row
+            record(actor, "plate.issue", plate, after=snapshot(plate))
         db.session.commit()
     return plate, node
 
@@ -233,7 +233,9 @@ def render_batch(actor, codes: list[str], layout: str, out: Path,
         for start in range(0, len(codes), CHUNK):
             chunk = codes[start:start + CHUNK]
             nodes = _load_nodes(chunk)
-            plates = _issue_missing(actor, nodes)
+            plates, issued = _issue_missing(actor, nodes)
+            if issued:
+                record(actor, "plate.issue_batch", None, object_type="plate", after={"count": len(issued)})
             done_ids = []
             for node in nodes:
                 plate = plates[node.object_code]
@@ -299,22 +301,23 @@ def _load_nodes(codes: list[str]) -> list:
     return [by_code[c] for c in codes if c in by_code]
 
 
-def _issue_missing(actor, nodes: Iterable) -> dict[str, Plate]:
-    """The plate in use of each node, issuing the missing ones in one insert. A plate issued at the
-    same moment by someone else wins (the one-active-plate index), and is the one printed."""
+def _issue_missing(actor, nodes: Iterable) -> tuple[dict[str, Plate], list[int]]:
+    """The plate in use of each node, issuing the missing ones in one insert, and the ids of those
+    issued here. A plate issued at the same moment by someone else wins (the one-active-plate
+    index), and is the one printed; the caller writes the audit row of those it issued."""
     codes = [n.object_code for n in nodes]
     have = {p.object_code: p for p in db.session.scalars(
         select(Plate).where(Plate.object_code.in_(codes), Plate.status == "active"))}
     missing = [n for n in nodes if n.object_code not in have]
+    issued = []
     if missing:
         now = utcnow()
-        db.session.execute(insert_or_ignore(Plate), [
+        issued = list(db.session.scalars(insert_or_ignore(Plate).returning(Plate.id), [
             {"token": Plate.new_token(), "kind": plate_kind(n), "object_code": n.object_code, "status": "active",
-             "issued_at": now, "issued_by_id": getattr(actor, "id", None), "prints": 0} for n in missing])
-        record(actor, "plate.issue_batch", None, object_type="plate", after={"count": len(missing)})
+             "issued_at": now, "issued_by_id": getattr(actor, "id", None), "prints": 0} for n in missing]))
         have.update((p.object_code, p) for p in db.session.scalars(
             select(Plate).where(Plate.object_code.in_([n.object_code for n in missing]), Plate.status == "active")))
-    return have
+    return have, issued
 
 
 def _printed(actor, plate_ids: list[int], output: str, job_id: str | None) -> None:

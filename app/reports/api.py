@@ -41,11 +41,12 @@ def _receipt(report) -> dict:
 @client_limit
 @plate_limit
 @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": {"type": "object"}}},
-                      "description": f"kind：{'、'.join(f'{k}（{v}）' for k, v in FORMS.items())}；字段与页面表单相同"})
+                      "description": f"kind：{'、'.join(f'{k}（{v}）' for k, v in FORMS.items())}；字段与页面表单相同；"
+                                     "client_id（可选，客户端生成的 UUID）：同一申报重发时不变，内容相同则返回原回执"})
 @blp.response(202, ReceiptSchema)
-@problems(blp, "plate.unknown", "validation.failed", "request.rate_limited")
+@problems(blp, "plate.unknown", "validation.failed", "submission.conflict", "request.rate_limited")
 def file_report(token, kind):
-    """提交申报：进入审核流程，返回回执号和进度链接（同一人对同一户室重复申报时返回原回执）"""
+    """提交申报：进入审核流程，返回本申报的回执号和进度链接（带同一 client_id 重发同一内容时返回同一回执）"""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise Problem("request.invalid", "请求体应为 JSON 对象")

@@ -23,8 +23,8 @@ class PublicReport(db.Model):
     id_number_masked: Mapped[str | None] = mapped_column(String(18))
     phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     phone_masked: Mapped[str | None] = mapped_column(String(16))
-    # The room a residence declares, as "room:<id>" or "<building id>:<unit>:<number>": the same
-    # person declaring the same room again while the first is pending gets the first receipt.
+    # The room a residence declares, as "room:<id>" or "<building id>:<unit>:<number>": the reviewer
+    # sees declarations of the same person (ID number) for the same room linked, each with its own receipt.
     room_key: Mapped[str | None] = mapped_column(String(64))
 
     @property

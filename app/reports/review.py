@@ -19,6 +19,8 @@ from app import privacy
 from app.actuals.models import Organisation, Resident
 from app.actuals.services import add_organisation, attach, credit_code_warnings
 from app.audit.services import record, snapshot
+from app.collect.models import Submission
+from app.collect.services import PENDING
 from app.errors import Problem
 from app.extensions import db
 from app.places.addresses import address_text, find_by_code
@@ -29,10 +31,12 @@ from app.rules import add_new
 from app.standards import credit_code, id_number
 from app.tasks.services import open_task
 
+from .models import PublicReport
 from .services import CHANGES, PLATE_PROBLEMS, REASONS
 
 FLAGS = {"resident.here": "此人已登记在该户室在住", "resident.elsewhere": "此人在其他地址登记在住，通过后原登记迁出",
-         "room.new": "户室尚未登记，通过后新建", "credit_code.taken": "该信用代码已登记为其他单位"}
+         "room.new": "户室尚未登记，通过后新建", "credit_code.taken": "该信用代码已登记为其他单位",
+         "report.repeat": "同一人对同一户室已有待审核的申报（见“可能重复”），请核对姓名、电话后分别审核"}
 
 
 # --- residence ---------------------------------------------------------------------------------
@@ -102,7 +106,20 @@ def _residence_flags(submission) -> list[str]:
     flags = [] if room is not None else ["room.new"]
     if resident is not None:
         flags.append("resident.here" if room is not None and resident.room_id == room.id else "resident.elsewhere")
+    waiting = select(Submission.id).where(*_same_person_same_room(submission), Submission.status.in_(PENDING))
+    if db.session.scalar(waiting.limit(1)) is not None:
+        flags.append("report.repeat")
     return flags
+
+
+def _same_person_same_room(submission) -> tuple:
+    """Conditions on Submission: other declarations of the same ID number for the same room. Each
+    is a report of its own with its own receipt (who typed which is for the reviewer to judge);
+    the reviewer sees them linked (review.services.duplicates)."""
+    report = submission.report
+    return (Submission.kind == "residence", Submission.id != submission.id,
+            Submission.id.in_(select(PublicReport.submission_id).where(PublicReport.id_number_hash == report.id_number_hash,
+                                                                       PublicReport.room_key == report.room_key)))
 
 
 # --- a business changed ------------------------------------------------------------------------
@@ -191,6 +208,7 @@ def _plate_rows(submission) -> list[tuple]:
 
 
 REVIEW_FLAGS.update(FLAGS)
-KINDS["residence"] = Kind(_residence_touched, _residence_state, _write_residence, _residence_rows, _residence_flags)
+KINDS["residence"] = Kind(_residence_touched, _residence_state, _write_residence, _residence_rows, _residence_flags,
+                          _same_person_same_room)
 KINDS["org_change"] = Kind(_org_touched, _org_state, _write_org_change, _org_rows, _org_flags)
 KINDS["plate_problem"] = Kind(lambda s: (), lambda: {}, _write_plate_problem, _plate_rows)

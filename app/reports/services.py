@@ -1,13 +1,14 @@
 """Filing a public report and following its receipt.
 
 Nothing here tells a reporter what the system knows: a report is checked for its own form only
-(ID and credit-code check characters, dates, lengths), never against the residents or organisations
-on record, and a plate that is unknown, replaced or revoked answers exactly as an unknown one. What
-the records say is shown to the reviewer instead (app/reports/review.py: flags).
+(ID and credit-code check characters, dates, lengths), never against the residents, organisations
+or reports on record, and a plate that is unknown, replaced or revoked answers exactly as an unknown
+one. Every report gets a receipt of its own; the only receipt handed back is the reporter's own, for
+the same form sent again. What the records say is shown to the reviewer instead
+(app/reports/review.py: flags, and the declarations repeating one another).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import secrets
@@ -16,12 +17,13 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app import privacy
 from app.actuals.models import Binding, Organisation
 from app.audit.services import record
 from app.collect.models import Submission, SubmissionPhoto
-from app.collect.services import PENDING, checked_photo, store_photo
+from app.collect.services import checked_photo, store_photo
 from app.errors import Problem, invalid
 from app.extensions import db
 from app.lifecycle import utcnow
@@ -43,7 +45,7 @@ PLATE_PROBLEMS = {"damaged": "门牌损坏", "missing": "门牌缺失", "wrong_n
 LABELS = {"name": "姓名", "id_number": "公民身份号码", "phone": "联系电话", "room_id": "居住户室", "building_id": "楼栋",
           "unit": "单元", "room": "户室号", "moved_in": "入住日期", "reason": "来此事由", "consent": "同意声明",
           "organisation_id": "单位", "org_name": "单位名称", "credit_code": "统一社会信用代码", "contact": "联系人",
-          "changes": "变更事项", "note": "说明", "problem": "问题", "photo": "照片"}
+          "changes": "变更事项", "note": "说明", "problem": "问题", "photo": "照片", "client_id": "申报编号"}
 ROOM_OPTIONS_MAX = 400  # more rooms than this at one address: typed, not chosen from a list
 PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
 HOUSE_NUMBER = re.compile(r"[0-9A-Za-z-]{1,16}")
@@ -243,6 +245,19 @@ def _plate_problem(form, node, opts, errors) -> tuple[dict, dict, None]:
 CHECKS = {"residence": _residence, "org_change": _org_change, "plate_problem": _plate_problem}
 
 
+def _client_id(form, errors: dict) -> str | None:
+    """The id the form (or a city's app) made for this report, if it sent one: the same report sent
+    again carries the same id."""
+    raw = form.get("client_id")
+    if raw in (None, ""):
+        return None
+    try:
+        return str(uuid.UUID(str(raw)))
+    except ValueError:
+        errors["client_id"] = "申报编号应为客户端生成的 UUID（请重新打开申报页填写）"
+        return None
+
+
 def _photo(upload, errors: dict) -> tuple[dict, bytes] | None:
     """The photo sent with the form, checked: (its row, its bytes)."""
     data = upload.read() if upload else b""
@@ -259,31 +274,28 @@ def _photo(upload, errors: dict) -> tuple[dict, bytes] | None:
 
 def file(token: str, kind: str, form, upload=None) -> PublicReport:
     """Check and store one report (a submission at the first step of its chain, the receipt, the
-    photo) in one transaction. The same person declaring the same room again while the first
-    declaration is pending gets the first receipt. Problems: plate.unknown, validation.failed
-    (every field that is wrong, each with what to fix)."""
+    photo) in one transaction, and hand back its receipt. The same form sent again (its client_id
+    and everything filled in the same: a double tap, a retry after a lost connection) gets its own
+    receipt back and stores nothing; any other report, whatever ID number and room it names, is a new
+    one. Problems: plate.unknown, validation.failed (every field that is wrong, each with what to
+    fix), submission.conflict (the client_id was used for a report with other content)."""
     if kind not in CHECKS:
         raise Problem("resource.not_found")
     node = place(token)
     errors: dict[str, str] = {}
     data, personal, room_key = CHECKS[kind](form, node, options(node, kind), errors)
+    client_id = _client_id(form, errors)
     photo = _photo(upload, errors) if kind != "residence" else None
     if errors:
         raise invalid(errors)
-    number = personal.get("id_number")
-    if number:
-        earlier = _pending_declaration(privacy.blind_index(number), room_key)
-        if earlier is not None:
-            return earlier
     plate = door_plate_of(node)
     data = {k: v for k, v in data.items() if v not in (None, "", [])}
     data["object_code"] = node.object_code
-    submission = Submission(client_id=str(uuid.uuid4()), kind=kind, collector_id=None, area_id=area_id_of(node),
-                            door_plate_id=plate.id, door_plate=plate, data=data,
+    submission = Submission(client_id=client_id or str(uuid.uuid4()), kind=kind, collector_id=None,
+                            area_id=area_id_of(node), door_plate_id=plate.id, door_plate=plate, data=data,
                             building_id=data.get("building_id") or _building_id(node),
                             room_id=data.get("room_id") or (node.id if isinstance(node, Room) else None),
-                            address_text=_address(node, data),
-                            body_hash=hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest())
+                            address_text=_address(node, data), body_hash=_content(kind, data, personal, photo))
     report = PublicReport(submission=submission, reference=_reference(), receipt_token=secrets.token_urlsafe(12),
                           room_key=room_key, **_sealed(personal))
     chains.start(submission)
@@ -291,13 +303,35 @@ def file(token: str, kind: str, form, upload=None) -> PublicReport:
     submission.flags = review_apply.flags_of(submission)
     db.session.add_all([submission, report])
     if photo is not None:
-        row, data = photo
-        store_photo(row, data, None)
+        row, content = photo
+        store_photo(row, content, None)
         submission.photos.append(SubmissionPhoto(photo_sha256=row["sha256"], position=0))
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the client_id is taken: this form sent again (perhaps at the same moment)?
+        db.session.rollback()
+        earlier = db.session.scalar(select(Submission).where(Submission.client_id == client_id)) if client_id else None
+        if earlier is None:
+            raise
+        return _sent_again(earlier, submission.body_hash)
     record(REPORTER, "report.file", submission, after={"kind": kind, "reference": report.reference})
     db.session.commit()
     return report
+
+
+def _content(kind: str, data: dict, personal: dict, photo) -> str:
+    """A keyed hash (personal data is in it) of everything the reporter filled in, at the address."""
+    filled = {"kind": kind, "data": data, "personal": personal, "photo": photo[0]["sha256"] if photo else None}
+    return privacy.blind_index(json.dumps(filled, sort_keys=True, ensure_ascii=False))
+
+
+def _sent_again(earlier: Submission, content: str) -> PublicReport:
+    """The report filed first under a client_id, if this one is it sent again (the same content):
+    only whoever holds the form's id can ask, and they get back what they filled in themselves."""
+    if earlier.report is None or earlier.body_hash != content:
+        raise Problem("submission.conflict", "这个申报编号已用于另一份内容不同的申报；请核对后重新提交，将作为一份新的申报",
+                      field="client_id")
+    return earlier.report
 
 
 def _building_id(node) -> int | None:
@@ -325,12 +359,6 @@ def _sealed(personal: dict) -> dict:
     if personal.get("phone"):
         out.update(phone_enc=privacy.seal(personal["phone"]), phone_masked=privacy.mask_phone(personal["phone"]))
     return out
-
-
-def _pending_declaration(id_hash: str, room_key: str | None) -> PublicReport | None:
-    return db.session.scalar(select(PublicReport).join(Submission)
-                             .where(PublicReport.id_number_hash == id_hash, PublicReport.room_key == room_key,
-                                    Submission.kind == "residence", Submission.status.in_(PENDING)))
 
 
 def _reference() -> str:

@@ -2,6 +2,8 @@
 client and per plate; a honeypot field catches form-filling scripts."""
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from app.accounts.auth import public_write
@@ -45,11 +47,13 @@ def report(token, kind):
             if e.code == "plate.unknown":
                 return render_template("plates/unknown.html"), 404
             problem = e
+    # Each form shown gets an id of its own: sent twice (a double tap), it is one report; shown again
+    # (after a problem) and sent, it is a new one.
     return render_template(f"reports/{kind}.html", token=token, node=node, node_text=address_text(node), title=FORMS[kind],
                            opts=services.options(node, kind), form=request.form, problem=problem,
                            errors=problem.errors if problem else {}, labels=services.LABELS, honeypot=HONEYPOT,
                            reasons=services.REASONS, changes=services.CHANGES, plate_problems=services.PLATE_PROBLEMS,
-                           house_text=services.house_text), 422 if problem else 200
+                           house_text=services.house_text, client_id=uuid.uuid4()), problem.status if problem else 200
 
 
 @bp.get("/r/<receipt_token>")

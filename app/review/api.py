@@ -115,7 +115,7 @@ def list_chains():
 @blp.arguments(ChainIn)
 @blp.response(200, ChainSchema)
 @blp.alt_response(204, description="已取消区划专用流程")
-@problems(blp, "validation.failed", "auth.forbidden")
+@problems(blp, "validation.failed", "auth.forbidden", "conflict.version")
 def edit_chain(data):
     """修改某类型（可限某区划）的审核流程：写入新版本；在审的提交按原版本走完"""
     chain = chains.edit(actor(), data["kind"], data["area_code"], data["steps"])

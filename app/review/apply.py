@@ -77,12 +77,14 @@ def _binding_touched(submission) -> tuple:
 class Kind:
     """How a kind of submission meets the master data: what it touches, as it is now (`touched`);
     their versions (`state`, the submission's base); what its last approval writes (`write`,
-    given the touched objects); and, optionally, the rows of the reviewer's diff and its flags."""
+    given the touched objects); and, optionally, the rows of the reviewer's diff, its flags, and
+    the conditions on Submission of the others that repeat it (`repeats`, shown as possible duplicates)."""
     touched: Callable[..., tuple]
     state: Callable[..., dict]
     write: Callable[..., None]
     rows: Callable[..., list] | None = None
     flags: Callable[..., list] | None = None
+    repeats: Callable[..., tuple] | None = None
 
 
 KINDS: dict[str, Kind] = {}  # shop and binding below; the public reports' kinds in app/reports/review.py

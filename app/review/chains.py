@@ -16,7 +16,7 @@ from app.errors import Problem
 from app.extensions import db
 from app.places.addresses import area_index
 from app.places.models import Area
-from app.rules import require
+from app.rules import inserted, require, write_if
 
 from .models import REVIEWERS, Chain
 
@@ -102,7 +102,8 @@ def validate_steps(steps) -> list[dict]:
 
 def edit(actor, kind: str, area_code: str | None, steps) -> Chain | None:
     """A new version of the chain for (kind, area); items already in review finish on theirs.
-    No steps for an area's own chain retires it: the area follows the wider chain again (None)."""
+    No steps for an area's own chain retires it: the area follows the wider chain again (None).
+    Problems: validation.failed, conflict.version (edited by someone else at the same moment)."""
     require(actor, "users.manage")
     if kind not in SUBMISSION_KINDS:
         raise Problem("validation.failed", field="kind", detail=f"类型只能是：{'、'.join(SUBMISSION_KINDS)}")
@@ -113,11 +114,15 @@ def edit(actor, kind: str, area_code: str | None, steps) -> Chain | None:
         steps = validate_steps(steps)
     current = db.session.scalar(select(Chain).where(Chain.kind == kind, Chain.active,
                                                     Chain.area_code.is_(None) if area_code is None
-                                                    else Chain.area_code == area_code).with_for_update())
+                                                    else Chain.area_code == area_code))
     version = 1
+    # Two edits of one chain at once: the first retires the version both read, the second finds it
+    # retired (or, when there was none, meets the first's new one in the one-active index): a 409.
+    changed = "该审核流程刚刚已被他人修改，请刷新后再改"
     if current is not None:
-        current.active, version = False, current.version + 1
-        db.session.flush()  # the one-active index must see the old version retired first
+        if not write_if(current, Chain.active, active=False):
+            raise Problem("conflict.version", changed)
+        version = current.version + 1
     if retire:
         if current is None:
             raise Problem("validation.failed", field="area_code", detail=f"区划 {area_code} 没有专用的审核流程")
@@ -125,9 +130,8 @@ def edit(actor, kind: str, area_code: str | None, steps) -> Chain | None:
         db.session.commit()
         forget_checked()
         return None
-    chain = Chain(kind=kind, area_code=area_code, version=version, steps=steps, created_by_id=getattr(actor, "id", None))
-    db.session.add(chain)
-    db.session.flush()
+    chain = inserted(Chain(kind=kind, area_code=area_code, version=version, steps=steps,
+                           created_by_id=getattr(actor, "id", None)), changed, "conflict.version")
     record(actor, "review_chain.edit", chain, before={"steps": current.steps} if current else None,
            after={"kind": kind, "area_code": area_code, "version": version, "steps": steps})
     db.session.commit()

@@ -8,6 +8,11 @@ A submission waits at one step at a time; `step_role` is the role resolved for t
 submission reached it, so a reviewer's queue is one indexed look-up. Every transition is a method
 here: it checks the actor's turn (the step's role, inside their jurisdiction, a state that allows it,
 not claimed by someone else), changes the state and writes its audit row in the same transaction.
+
+The check is made by the database too: the row is written only if it is still as it was read (its
+`row_version`, SQLAlchemy's version counter). Of ten reviewers claiming or deciding one item at the
+same moment, one is written; the others' writes find the row changed, their transactions roll back
+whole (no audit row), and `lost_race` says who got there first.
 """
 from __future__ import annotations
 
@@ -15,10 +20,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from app.extensions import db
-from app.lifecycle import as_utc, utcnow
+from app.lifecycle import as_utc, local_time, utcnow
 
 # How a step's reviewer is found: key -> (label, the role it resolves to, or None when it depends on
 # the object, see chains.resolve).
@@ -65,6 +70,12 @@ class Reviewable:
     comments: Mapped[dict | None] = mapped_column(JSON)  # field -> the reviewer's comment, when returned
     reason: Mapped[str | None] = mapped_column(Text)  # why it was rejected or returned
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Bumped by every write of the row, whose UPDATE says "WHERE row_version = <as read>".
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.row_version}
 
     @property
     def steps(self) -> list[dict]:
@@ -106,8 +117,9 @@ class Reviewable:
             self.step += 1
             self.status, self.step_role = "in_review", chains.resolve(self.steps[self.step], self)
         else:
-            apply.apply(actor, self)
             self.status, self.step_role, self.decided_at = "approved", None, utcnow()
+            db.session.flush()  # the decision is written first: one that lost a race goes no further
+            apply.apply(actor, self)
         self._done(actor, "review.approve")
 
     def reject(self, actor, reason: str) -> None:
@@ -143,6 +155,22 @@ class Reviewable:
         self.base = apply.base_of(self)
         self._record(actor, "review.rebase", before={"base": before}, after={"base": self.base})
 
+    def lost_race(self, actor, seen: int):
+        """The problem of a transition whose writes met others made at the same moment, read again
+        after the rollback. If the submission changed (its row_version is past `seen`, the one the
+        transition read): review.claimed naming who holds it now, else state.not_allowed saying where
+        it is now. Else what the approval wrote to the master data had just been written by someone
+        else: review.conflict."""
+        from app.errors import Problem
+
+        db.session.refresh(self)
+        if self.row_version == seen:
+            return Problem("review.conflict", "提交涉及的主数据刚刚已被他人修改，请刷新后核对再通过")
+        if self.claimed_by_other(actor):
+            return self._claimed()
+        waiting = f"，等待“{self.step_label}”" if self.status in WAITING else ""
+        return Problem("state.not_allowed", f"该提交刚刚已被处理，现为“{self.status_label}”{waiting}，请刷新后查看")
+
     def is_turn_of(self, actor) -> bool:
         """Whether `actor` may act on it now (the pages offer the decisions only then)."""
         from app.errors import Problem
@@ -164,7 +192,15 @@ class Reviewable:
         if actor.role != self.step_role:
             raise Problem("review.not_your_step", f"该提交正等待“{self.step_label}”，不是您的审核环节")
         if self.claimed_by_other(actor):
-            raise Problem("review.claimed", "该提交已被其他审核人领取，请处理其他条目")
+            raise self._claimed()
+
+    def _claimed(self):
+        from app.accounts.models import User
+        from app.errors import Problem
+
+        holder = db.session.get(User, self.claimed_by_id)
+        return Problem("review.claimed", f"该提交已由{holder.display_name}领取（{local_time(self.claimed_until, '%H:%M')}前），"
+                       "请处理其他条目")
 
     def _done(self, actor, action: str, reason: str | None = None) -> None:
         self.claimed_by_id = self.claimed_until = None

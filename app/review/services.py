@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from openpyxl import Workbook
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import User
 from app.actuals.models import Organisation
@@ -29,6 +31,9 @@ from . import apply
 from .models import REVIEWER_ROLES, WAITING
 
 PAGE = 50
+# What a transaction's write raises when another, made at the same moment, got there first: a row
+# changed since it was read (a version counter), or a unique index taken.
+MET_ANOTHER = (StaleDataError, IntegrityError)
 AREA_LIST_MAX = 20000
 BULK_MAX = 20000
 BATCH = 200
@@ -209,7 +214,8 @@ def diff(submission: Submission) -> list[dict]:
 
 def duplicates(actor, submission: Submission) -> dict:
     """Possible duplicates: the same credit code anywhere, the same shop name within 100 m, the same
-    room. Those outside the actor's jurisdiction are only counted."""
+    room, the same person declaring the same room. Those outside the actor's jurisdiction are only
+    counted."""
     found = []
     d = submission.data
     others = select(Submission).where(Submission.id != submission.id, Submission.status != "rejected")
@@ -218,9 +224,12 @@ def duplicates(actor, submission: Submission) -> dict:
                                  func.cast(Submission.data, db.Text).contains(f'"{d["credit_code"]}"')).limit(20)
         found += [("同一信用代码", s) for s in db.session.scalars(same_code)]
     elif submission.public:
+        repeats = apply.KINDS[submission.kind].repeats
+        if repeats:
+            found += [("同一人对同一户室的申报", s) for s in db.session.scalars(others.where(*repeats(submission)).limit(20))]
         same_place = others.where(Submission.kind == submission.kind,
                                   Submission.address_text == submission.address_text).limit(20)
-        found += [("同一地址的同类申报", s) for s in db.session.scalars(same_place)]
+        found += [("同一地址的同类申报", s) for s in db.session.scalars(same_place) if s not in [f[1] for f in found]]
     else:
         if submission.lon is not None:
             box = 100 / 111000  # degrees of latitude in 100 m (a degree of longitude is shorter: × 1.3)
@@ -260,23 +269,30 @@ def flag_labels(submission: Submission) -> list[str]:
 
 def decide(actor, client_id: str, action: str, reason: str | None = None, comments: dict | None = None,
            version: int | None = None) -> Submission:
-    """claim, release, approve, reject (reason), return (comments per field), rebase; one commit."""
+    """claim, release, approve, reject (reason), return (comments per field), rebase; one commit.
+    Problems: those of the transitions, and the lost race's (review.claimed, state.not_allowed)."""
     submission = item(actor, client_id)
     if version is not None and version != submission.version:
         raise Problem("conflict.version", f"该提交已更正为第 {submission.version} 版，请刷新后再审核",
                       current_version=submission.version)
-    if action == "reject":
-        if not (reason or "").strip():
-            raise Problem("validation.failed", field="reason", detail="请填写不通过的理由")
-        submission.reject(actor, reason.strip())
-    elif action == "return":
-        comments = {k: v.strip() for k, v in (comments or {}).items() if v and v.strip()}
-        if not comments and not (reason or "").strip():
-            raise Problem("validation.failed", field="comments", detail="请至少对一个字段写明需要更正的内容")
-        submission.return_for_correction(actor, (reason or "").strip() or None, comments)
-    else:
-        getattr(submission, action)(actor)
-    db.session.commit()
+    reason = (reason or "").strip() or None
+    comments = {k: v.strip() for k, v in (comments or {}).items() if v and v.strip()}
+    if action == "reject" and not reason:
+        raise Problem("validation.failed", field="reason", detail="请填写不通过的理由")
+    if action == "return" and not comments and not reason:
+        raise Problem("validation.failed", field="comments", detail="请至少对一个字段写明需要更正的内容")
+    seen = submission.row_version
+    try:
+        if action == "reject":
+            submission.reject(actor, reason)
+        elif action == "return":
+            submission.return_for_correction(actor, reason, comments)
+        else:
+            getattr(submission, action)(actor)
+        db.session.commit()
+    except MET_ANOTHER:  # another decision or claim, or another change of what it writes, came first
+        db.session.rollback()
+        raise submission.lost_race(actor, seen) from None
     return submission
 
 
@@ -328,11 +344,14 @@ def bulk_approve(job, progress) -> tuple:
     done, failed = 0, []
     for chunk in _chunks(ids, BATCH):
         for submission in db.session.scalars(select(Submission).where(Submission.id.in_(chunk))):
+            seen = submission.row_version
             try:
                 with db.session.begin_nested():
                     submission.approve(actor)
             except Problem as e:
                 failed.append(f"{submission.address_text}：{e.detail}")
+            except MET_ANOTHER:  # a reviewer decided or claimed it meanwhile, or changed what it writes
+                failed.append(f"{submission.address_text}：{submission.lost_race(actor, seen).detail}")
         db.session.commit()
         done += len(chunk)
         progress(done)

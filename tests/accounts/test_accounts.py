@@ -133,7 +133,8 @@ def test_disabled_users_cannot_sign_in(app, as_user):
     assert response.status_code == 401, response.json
     with app.app_context():
         actions = db.session.scalars(select(AuditLog.action).where(AuditLog.object_type == "user",
-                                                                   AuditLog.object_id == created["id"])).all()
+                                                                   AuditLog.object_id == created["id"])
+                                     .order_by(AuditLog.id)).all()
     assert actions == ["user.create", "user.disable"]
 
 

@@ -8,8 +8,11 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import func, select
 
+from app import privacy
 from app.collect.models import Submission
+from app.extensions import db
 from app.reports.models import PublicReport
 from tests.collect.test_collect import jpeg
 from tests.e2e.test_e2e_plates import PHONE, _fits_the_screen
@@ -59,6 +62,22 @@ def open_item(new_page, reviewer: str, kind: str, client_id: str, hidden: tuple[
     return page
 
 
+def fill_declaration(page, body: dict) -> None:
+    """我住这里 filled in as `body` says, the room typed."""
+    page.fill("#f-name", body["name"])
+    page.fill("#f-id_number", body["id_number"])
+    expect(page.locator("#e-id_number")).to_have_text("")
+    page.fill("#f-phone", body["phone"])
+    if page.locator("#f-room_id").count():
+        page.select_option("#f-room_id", "")
+    expect(page.locator("#typed-room")).to_be_visible()
+    page.fill("#f-unit", body["unit"])
+    page.fill("#f-room", body["room"])
+    page.fill("#f-moved_in", body["moved_in"])
+    page.select_option("#f-reason", body["reason"])
+    page.check("#f-consent")
+
+
 def approve(page, last_step: bool) -> None:
     page.locator("#approve").click()
     expect(flash(page)).to_contain_text("已通过并写入主数据" if last_step else "已通过，转入下一环节")
@@ -88,17 +107,7 @@ def test_a_resident_declares_where_they_live_and_police_then_street_approve(app,
     expect(page.locator("#e-id_number")).to_contain_text("出生日期")
     expect(page.locator("[data-field=id_number]")).to_have_class(re.compile(r"\binvalid\b"))
 
-    page.fill("#f-id_number", right)
-    expect(page.locator("#e-id_number")).to_have_text("")
-    page.fill("#f-phone", body["phone"])
-    if page.locator("#f-room_id").count():
-        page.select_option("#f-room_id", "")
-    expect(page.locator("#typed-room")).to_be_visible()
-    page.fill("#f-unit", body["unit"])
-    page.fill("#f-room", body["room"])
-    page.fill("#f-moved_in", body["moved_in"])
-    page.select_option("#f-reason", body["reason"])
-    page.check("#f-consent")
+    fill_declaration(page, {**body, "name": ""})
     with app.app_context():
         before = (count(Submission), count(PublicReport))
     page.locator("#submit-report").click()  # the name left empty
@@ -168,3 +177,48 @@ def test_a_damaged_plate_is_reported_and_becomes_a_task_in_the_grid_workers_inbo
     expect(task.locator("b")).to_have_text("门牌问题：门牌损坏")
     _fits_the_screen(grid)
     screenshot(grid, "report-task-inbox-phone", full_page=False)
+
+
+def test_a_form_sent_again_files_one_declaration_and_someone_typing_that_id_number_and_room_gets_a_receipt_of_their_own(
+        app, as_user, places, new_page):
+    token = scan_png(as_user("admin"), places["grid"]["building"])
+    body = residence()
+    page = new_page(**PHONE)
+    open_form(page, token, "我住这里")
+    fill_declaration(page, body)
+    reached = []
+
+    def answer_lost_once(route):  # the form reaches the server; its first answer never reaches the phone
+        answer = route.fetch(max_redirects=0)
+        reached.append(answer.headers.get("location"))
+        if len(reached) == 1:
+            route.abort("aborted")  # as if the connection dropped: the form stays on the screen
+        else:
+            route.fulfill(response=answer)
+
+    page.route("**/report/residence", answer_lost_once)
+    page.locator("#submit-report").click(no_wait_after=True)
+    while not reached:
+        page.wait_for_timeout(50)
+    expect(page.locator("h1")).to_have_text("我住这里")
+    page.locator("#submit-report").click()  # nothing seemed to happen: tapped again
+    expect(page).to_have_url(RECEIPT_URL)
+    expect(page.locator("#state")).to_have_attribute("data-status", "submitted")
+    first = submission_of(app, RECEIPT_URL.search(page.url).group(1))
+    expect(page.locator("#reference")).to_have_text(first["reference"])
+    assert len(reached) == 2 and reached[0] == reached[1], reached  # the server answered both with this receipt
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PublicReport).where(
+            PublicReport.id_number_hash == privacy.blind_index(body["id_number"]))) == 1
+
+    other = new_page(**PHONE)  # someone else who knows the ID number and the room
+    open_form(other, token, "我住这里")
+    fill_declaration(other, {**body, "name": "赵六", "phone": "13600000000"})
+    theirs = submit(other, app)  # a receipt of their own: the state of what they sent, received now
+    assert theirs["reference"] != first["reference"] and first["reference"] not in other.content()
+    assert RECEIPT_URL.search(page.url).group(1) not in other.content() + other.url
+
+    police = open_item(new_page, "police", "residence", theirs["client_id"], shown=("赵六", "136****0000"))
+    expect(police.locator("#flags")).to_contain_text("同一人对同一户室已有待审核的申报")
+    expect(police.locator("#duplicates")).to_contain_text("同一人对同一户室的申报")
+    expect(police.locator(f"#duplicates a[href*='{first['client_id']}']")).to_have_count(1)

@@ -15,7 +15,7 @@ from app.collect.models import Submission
 from app.extensions import db
 from app.places.models import Building, DoorPlate, Room
 from app.reports.models import PublicReport
-from tests.client import Client, sql_work
+from tests.client import Client, at_once, sql_work
 from tests.collect.test_collect import jpeg
 from tests.factories import approve_all_steps, credit_code_for, fresh_id_number, id_number_for, unique
 from tests.plates.test_plates import scan_png
@@ -296,19 +296,77 @@ def test_a_photo_that_is_not_an_image_or_too_large_is_refused_whole(app, anonymo
 
 # --- abuse ---------------------------------------------------------------------------------------
 
-def test_the_same_person_declaring_the_same_room_again_gets_the_first_receipt(app, anonymous, building_token):
-    body = residence()
-    first = receipt_of(form_post(anonymous, building_token, "residence", body))
-    again = receipt_of(form_post(anonymous, building_token, "residence", {**body, "phone": "13600000000"}))
-    assert again == first
-    other_room = receipt_of(form_post(anonymous, building_token, "residence", {**body, "room": body["room"] + "1"}))
-    assert other_room != first
+def test_someone_typing_another_persons_id_number_and_room_gets_a_receipt_of_their_own_and_learns_nothing(
+        app, anonymous, building_token):
+    victim = residence()
+    victims = receipt_of(form_post(anonymous, building_token, "residence", victim))
+    attacker = {**victim, "name": "赵六", "phone": "13600000000"}
+    for send in (lambda: form_post(anonymous, building_token, "residence", attacker),
+                 lambda: anonymous.post(f"/api/v1/public/plates/{building_token}/reports/residence", json=attacker)):
+        answer = send()
+        assert victims not in answer.get_data(as_text=True) and victims not in str(answer.headers)
+        own = receipt_of(answer) if answer.status_code == 303 else answer.json["receipt_token"]
+        assert own != victims
+        state = anonymous.get(f"/api/v1/public/receipts/{own}").json
+        assert state["status"] == "submitted" and state["reference"] == submission_of(app, own)["reference"]
+        with app.app_context():  # what the attacker typed is kept, for the reviewer: nothing is dropped
+            report = db.session.scalar(select(PublicReport).where(PublicReport.receipt_token == own))
+            assert (report.submission.data["name"], report.phone_masked) == ("赵六", "136****0000")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PublicReport).where(
+            PublicReport.id_number_hash == privacy.blind_index(victim["id_number"]))) == 3
+
+
+def test_the_reviewer_sees_a_repeated_declaration_flagged_and_both_linked(app, as_user, anonymous, building_token):
+    first = residence()
+    earlier = submission_of(app, receipt_of(form_post(anonymous, building_token, "residence", first)))
+    again = submission_of(app, receipt_of(form_post(anonymous, building_token, "residence", {**first, "name": "赵六"})))
+    other_room = submission_of(app, receipt_of(form_post(anonymous, building_token, "residence",
+                                                         {**first, "room": first["room"] + "1"})))
+    police = as_user("police")
+    flags = lambda s: [f["code"] for f in police.get(f"/api/v1/review/items/{s['client_id']}").json["flags"]]  # noqa: E731
+    assert "report.repeat" in flags(again) and "report.repeat" not in flags(earlier) + flags(other_room)
+    page = police.get(f"/review/items/{again['client_id']}").get_data(as_text=True)
+    assert "同一人对同一户室的申报" in page and earlier["client_id"] in page
+    assert "同一人对同一户室已有待审核的申报" in page
     with app.app_context():  # a room on record, once chosen from the list and once typed: the same room
-        room = db.session.scalar(select(Room).join(Building).where(Building.id == db.session.scalar(
-            select(Submission.building_id).join(PublicReport).where(PublicReport.receipt_token == first))).order_by(Room.id))
+        room = db.session.scalar(select(Room).join(Building).where(
+            Building.id == db.session.scalar(select(Submission.building_id).where(
+                Submission.client_id == earlier["client_id"]))).order_by(Room.id))
         typed = {"unit": room.unit.number if room.unit else "", "room": room.number}
-    chosen = receipt_of(form_post(anonymous, building_token, "residence", {**body, "room_id": str(room.id)}))
-    assert receipt_of(form_post(anonymous, building_token, "residence", {**body, **typed})) == chosen
+    chosen = submission_of(app, receipt_of(form_post(anonymous, building_token, "residence", {**first, "room_id": str(room.id)})))
+    retyped = submission_of(app, receipt_of(form_post(anonymous, building_token, "residence", {**first, **typed})))
+    assert "report.repeat" not in flags(chosen) and "report.repeat" in flags(retyped)
+    # Deciding one leaves the other to its reviewer: it may differ in what matters (a name, a phone).
+    approve_all_steps(as_user, earlier["client_id"])
+    assert police.get(f"/api/v1/review/items/{again['client_id']}").json["status"] == "submitted"
+
+
+def form_id(page) -> str:
+    return re.search(r'name="client_id" value="([0-9a-f-]{36})"', page.get_data(as_text=True)).group(1)
+
+
+def test_the_same_form_sent_again_gets_its_own_receipt_back_and_is_stored_once(app, anonymous, building_token):
+    client_id = form_id(anonymous.get(f"/p/{building_token}/report/residence"))
+    assert client_id != form_id(anonymous.get(f"/p/{building_token}/report/residence"))  # one per form shown
+    body = {**residence(), "client_id": client_id}
+    answers = at_once(*(lambda: form_post(Client(app.test_client()), building_token, "residence", body) for _ in range(5)))
+    receipts = {receipt_of(a) for a in answers}
+    assert len(receipts) == 1  # a double tap, a retry after a lost connection: one declaration
+    assert receipt_of(form_post(anonymous, building_token, "residence", body)) in receipts
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PublicReport).where(
+            PublicReport.id_number_hash == privacy.blind_index(body["id_number"]))) == 1
+    changed = form_post(anonymous, building_token, "residence", {**body, "phone": "13700000000"})
+    assert changed.status_code == 409 and "另一份内容不同的申报" in changed.get_data(as_text=True)
+    assert form_id(changed) != client_id  # the form shown again sends a new declaration
+    api = f"/api/v1/public/plates/{building_token}/reports/residence"
+    sent = {**residence(), "client_id": str(__import__("uuid").uuid4())}
+    assert anonymous.post(api, json=sent).json == anonymous.post(api, json=sent).json
+    refused = anonymous.post(api, json={**sent, "name": "赵六"})
+    assert refused.status_code == 409 and refused.json["code"] == "submission.conflict"
+    bad = anonymous.post(api, json={**residence(), "client_id": "12"})
+    assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "client_id"
 
 
 def test_a_filled_honeypot_looks_accepted_and_stores_nothing(app, anonymous, token):
