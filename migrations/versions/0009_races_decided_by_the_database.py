@@ -1,8 +1,8 @@
 """writes that may race are decided by the database: a submission's row version (every write of it is
 made only if the row is still as it was read); one resident in residence per ID number
 
-Revision ID: 0008_races
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-08 10:00:00.000000
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_races'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

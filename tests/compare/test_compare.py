@@ -58,8 +58,9 @@ def city(app):
         others = bound
         grid_plates = db.session.scalars(select(DoorPlate).join(Area, DoorPlate.area_id == Area.id)
                                          .where(Area.code == grid_code, DoorPlate.status == "active").order_by(DoorPlate.id)).all()
+        # The demo city's own (tests that ran before may have made plates on roads of their own)
         empty = db.session.scalar(select(DoorPlate).where(DoorPlate.status == "active", DoorPlate.id.not_in(plates_with_orgs))
-                                  .order_by(DoorPlate.id.desc()).limit(1))
+                                  .order_by(DoorPlate.id).limit(1))
         occupied = db.session.get(DoorPlate, min(plates_with_orgs))
 
         def where(org):
