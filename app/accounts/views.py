@@ -1,4 +1,5 @@
 """Sign-in page and the admin page for users and API keys."""
+import ada_url
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
 from marshmallow import ValidationError
@@ -19,11 +20,23 @@ USER_FIELDS = {"username": "用户名", "display_name": "姓名", "role": "角�
                "area_codes": "辖区代码", "object_codes": "权属对象编码", "name": "名称", "user_id": "用户"}
 
 
+# A stand-in for this site's origin: `next` is resolved against it, and only its path, query and
+# fragment are ever sent back.
+_HERE = ada_url.URL("http://yibiao.invalid/")
+
+
 def _safe_next(target: str | None) -> str:
-    # Only paths on this site, so that a crafted link cannot send a user elsewhere after sign-in.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("places.index")
+    """Where to go after sign-in: `next` resolved as a browser resolves a link on this site (the
+    WHATWG URL rules: tabs and newlines dropped, backslashes read as slashes, control characters
+    and spaces trimmed), kept only if it stays on this site; else the start page."""
+    try:
+        url = ada_url.URL(target, _HERE.href) if target else None
+    except ValueError:  # not a URL at all (a lone surrogate's UnicodeError is one too)
+        url = None
+    # A path such as "/.//evil.example" resolves here, but "//evil.example" as a Location is another site.
+    if url is None or url.origin != _HERE.origin or url.pathname.startswith("//"):
+        return url_for("places.index")
+    return url.pathname + url.search + url.hash
 
 
 @bp.route("/login", methods=["GET", "POST"])
