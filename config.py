@@ -1,8 +1,8 @@
 """Configuration, read from the environment once at start-up.
 
 Every setting has a default that works on a fresh machine: SQLite under instance/, jobs in-process,
-no map tiles fetched from outside. Production sets DATABASE_URL, SECRET_KEY, PERSONAL_DATA_KEY,
-REDIS_URL and PUBLIC_BASE_URL.
+keys made at random on the first start and kept in instance/ (app/keys.py), no map tiles fetched from
+outside. Production sets DATABASE_URL, SECRET_KEY, PERSONAL_DATA_KEY, REDIS_URL and PUBLIC_BASE_URL.
 """
 import os
 from pathlib import Path
@@ -18,6 +18,10 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name: str) -> list[str]:
+    return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
+
+
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'yibiao.db'}")
     # Heroku-style and plain psycopg URLs both mean psycopg 3 here.
@@ -28,9 +32,16 @@ def _database_url() -> str:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
-    # Key for ID numbers and phone numbers at rest (AES-GCM); derived from SECRET_KEY if unset.
-    PERSONAL_DATA_KEY = os.environ.get("PERSONAL_DATA_KEY", "")
+    # Signs session cookies and CSRF tokens; unset = instance/secret_key, made at random on first start.
+    # Rotation: the new key here, the old one in SECRET_KEY_FALLBACKS (comma-separated) while its
+    # sessions should still work.
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    SECRET_KEY_FALLBACKS = _list("SECRET_KEY_FALLBACKS")
+    # Seals ID and phone numbers at rest (AES-GCM, app/privacy.py); unset = instance/personal_data_key.
+    # Rotation: the new key here, the old ones in PERSONAL_DATA_OLD_KEYS (comma-separated; they only
+    # decrypt and find), then `flask personal-data rotate`.
+    PERSONAL_DATA_KEY = os.environ.get("PERSONAL_DATA_KEY") or None
+    PERSONAL_DATA_OLD_KEYS = _list("PERSONAL_DATA_OLD_KEYS")
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # A server's connections can drop (restarts, idle timeouts): one that has waited in the pool

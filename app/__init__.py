@@ -28,12 +28,14 @@ def create_app(config_class: type = Config) -> Flask:
     from app.jobs import api as jobs_api
     from app.jobs import views as jobs_views
     from app.jobs.services import bind_app
+    from app.keys import init_keys
     from app.lifecycle import local_time
     from app.places import api as places_api
     from app.places import exports  # noqa: F401  (registers the export job kind)
     from app.places import views as places_views
     from app.plates import api as plates_api
     from app.plates import views as plates_views
+    from app.privacy import has_sealed_data
     from app.review import api as review_api
     from app.reports import api as reports_api
     from app.reports import views as reports_views
@@ -60,6 +62,7 @@ def create_app(config_class: type = Config) -> Flask:
             event.listen(db.engine, "connect", _sqlite_pragmas)
         else:
             _ping_after_idle(db.engine, app.config)
+        init_keys(app, has_sealed_data)
 
     allow_larger_uploads(app)
     init_auth(app)

@@ -60,15 +60,15 @@ def register_resident(actor, data: dict) -> Resident:
     require(actor, "actuals.write")
     room = address_in(actor, data["room_code"], Room, "room_code")
     number = id_number.normalise(data["id_number"])
-    digest = privacy.blind_index(number)
-    if db.session.scalar(select(Resident.id).where(Resident.id_number_hash == digest,
+    if db.session.scalar(select(Resident.id).where(Resident.id_number_hash.in_(privacy.blind_indexes(number)),
                                                    Resident.status == "active")):
         raise Problem("conflict.duplicate", "该公民身份号码已登记在其他地址在住，请先在原地址办理迁出",
                       field="id_number")
     phone = data.get("phone")
     resident = Resident(
         room_id=room.id, name=data["name"], kind=data.get("kind", "registered"),
-        id_number_enc=privacy.seal(number), id_number_hash=digest, id_number_masked=id_number.masked(number),
+        id_number_enc=privacy.seal(number), id_number_hash=privacy.blind_index(number),
+        id_number_masked=id_number.masked(number),
         phone_enc=privacy.seal(phone) if phone else None, phone_masked=privacy.mask_phone(phone) if phone else None,
         sex=id_number.sex(number), birth_date=id_number.birth_date(number), moved_in=data.get("moved_in"))
     return save_new(actor, resident, "resident.register")

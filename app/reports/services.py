@@ -272,7 +272,7 @@ def file(token: str, kind: str, form, upload=None) -> PublicReport:
         raise invalid(errors)
     number = personal.get("id_number")
     if number:
-        earlier = _pending_declaration(privacy.blind_index(number), room_key)
+        earlier = _pending_declaration(privacy.blind_indexes(number), room_key)
         if earlier is not None:
             return earlier
     plate = door_plate_of(node)
@@ -327,9 +327,9 @@ def _sealed(personal: dict) -> dict:
     return out
 
 
-def _pending_declaration(id_hash: str, room_key: str | None) -> PublicReport | None:
+def _pending_declaration(id_hashes: tuple[str, ...], room_key: str | None) -> PublicReport | None:
     return db.session.scalar(select(PublicReport).join(Submission)
-                             .where(PublicReport.id_number_hash == id_hash, PublicReport.room_key == room_key,
+                             .where(PublicReport.id_number_hash.in_(id_hashes), PublicReport.room_key == room_key,
                                     Submission.kind == "residence", Submission.status.in_(PENDING)))
 
 

@@ -1,8 +1,10 @@
 """End-to-end set-up: the real server (gunicorn, 2 workers) on a free loopback port against the
 database that tests/conftest.py prepared, and Debian's Chromium driven by Playwright.
 
-The server gets the test process's environment and the `app` fixture's instance directory, database
-URL and keys (so it reads the same city and can decrypt its ID numbers), with jobs run in-process. No browser is ever
+The server gets the test process's environment and the `app` fixture's instance directory and database
+URL (so it reads the same city, and decrypts its ID numbers with the instance's personal-data key), with
+jobs run in-process. It is not in testing mode, so it takes no published session key: it makes and keeps
+its own in the instance directory, as a first `make run` does. No browser is ever
 downloaded: Playwright launches /usr/bin/chromium, and the e2e tests skip if it is not installed.
 """
 from __future__ import annotations
@@ -62,16 +64,16 @@ def server(app, tmp_path_factory):
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = os.environ.copy()
-    # The database and keys of the `app` fixture, taken from its config: the one place that says
-    # which instance directory and database this run prepared.
+    # The database and instance directory (with its keys) of the `app` fixture, taken from its config:
+    # the one place that says which instance directory and database this run prepared.
     cfg = app.config
     env.update({
         "YIBIAO_INSTANCE": str(cfg["INSTANCE_DIR"]),
         "DATABASE_URL": cfg["SQLALCHEMY_DATABASE_URI"],
         "EXPORT_DIR": str(cfg["EXPORT_DIR"]),
-        "SECRET_KEY": cfg["SECRET_KEY"],
         "PERSONAL_DATA_KEY": cfg["PERSONAL_DATA_KEY"],
     })
+    env.pop("SECRET_KEY", None)  # the tests' own key, refused outside testing
     pwa_dir = tmp_path_factory.mktemp("pwa") / "pwa"
     shutil.copytree(ROOT / "pwa", pwa_dir)
     env.update({
