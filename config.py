@@ -89,8 +89,10 @@ class Config:
     # Reverse proxies in front of the app (each adds X-Forwarded-For and -Proto): the per-client
     # rate limits need the phone's address, not the proxy's. 0 = none, the headers are not trusted.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+    # Where the limits count: Redis when there is one, else a SQLite file every worker and process of
+    # this machine shares (app/ratelimit.py), so that each limit holds as written whatever the workers.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or (
-        os.environ.get("REDIS_URL") or "memory://"
+        os.environ.get("REDIS_URL") or f"sqlite://{INSTANCE_DIR / 'limits.db'}"
     )
     RATELIMIT_DEFAULT = os.environ.get("RATELIMIT_DEFAULT", "")
     RATELIMIT_API_KEY = os.environ.get("RATELIMIT_API_KEY", "6000 per minute")
@@ -101,6 +103,9 @@ class Config:
     # households may all declare on one day, a flood of reports on one plate is someone's script).
     RATELIMIT_REPORT_CLIENT = os.environ.get("RATELIMIT_REPORT_CLIENT", "10 per hour;30 per day")
     RATELIMIT_REPORT_PLATE = os.environ.get("RATELIMIT_REPORT_PLATE", "60 per day")
+    # Receipt look-ups (/r/<token> and its JSON) per client address: a person checks a few times, a
+    # script guessing tokens needs thousands.
+    RATELIMIT_RECEIPT = os.environ.get("RATELIMIT_RECEIPT", "60 per minute")
     RATELIMIT_HEADERS_ENABLED = True
 
     SESSION_COOKIE_HTTPONLY = True
@@ -127,4 +132,5 @@ class TestConfig(Config):
     RATELIMIT_PLATE_SCAN = "1000 per minute"
     RATELIMIT_REPORT_CLIENT = "1000 per minute"
     RATELIMIT_REPORT_PLATE = "1000 per minute"
+    RATELIMIT_RECEIPT = "1000 per minute"
     JOBS_IN_PROCESS = False

@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,7 @@ DESKTOP = {"width": 1280, "height": 800}
 class Server:
     url: str
     log: Path
-    pwa_dir: Path  # the field app's files it serves: a copy, so that a test can deploy a new version
+    pwa_dir: Path | None  # the field app's files it serves: a copy, so that a test can deploy a new version
 
     def log_tail(self, lines: int = 60) -> str:
         try:
@@ -58,9 +59,10 @@ def _chromium_installed():
         pytest.skip(f"e2e tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium); it is missing")
 
 
-@pytest.fixture(scope="session")
-def server(app, tmp_path_factory):
-    """The app served by gunicorn from a subprocess, as in production; stopped after the session."""
+@contextmanager
+def serve(app, folder: Path, pwa_dir: Path | None = None, **settings):
+    """The app served by gunicorn (2 workers) from a subprocess on a free port, as in production, with
+    `settings` added to its environment; stopped when the block ends. Its log goes to `folder`."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = os.environ.copy()
@@ -72,24 +74,16 @@ def server(app, tmp_path_factory):
         "DATABASE_URL": cfg["SQLALCHEMY_DATABASE_URI"],
         "EXPORT_DIR": str(cfg["EXPORT_DIR"]),
         "PERSONAL_DATA_KEY": cfg["PERSONAL_DATA_KEY"],
-    })
-    env.pop("SECRET_KEY", None)  # the tests' own key, refused outside testing
-    pwa_dir = tmp_path_factory.mktemp("pwa") / "pwa"
-    shutil.copytree(ROOT / "pwa", pwa_dir)
-    env.update({
-        "PWA_DIR": str(pwa_dir),
-        "JOBS_IN_PROCESS": "1",
-        # Its own queue: the test process's consumer must not run the server's jobs, nor the server
-        # the jobs that tests in this process enqueue (with their monkeypatched runners).
-        "JOBS_QUEUE": "yibiao-e2e-server",
         "PUBLIC_BASE_URL": url,
         "MAP_TILE_URL": "",  # no tiles: nothing may be fetched from outside 127.0.0.1
-        # Every test signs in through the form; the production default (10 a minute) would lock us out.
-        "RATELIMIT_LOGIN": "300 per minute",
-        "RATELIMIT_REPORT_CLIENT": "1000 per minute",
         "PYTHONUNBUFFERED": "1",
+        **({"PWA_DIR": str(pwa_dir)} if pwa_dir else {}),
+        **settings,
     })
-    log = tmp_path_factory.mktemp("server") / "gunicorn.log"
+    env.pop("SECRET_KEY", None)  # the tests' own key, refused outside testing
+    # The limits count where a deployment's do without Redis: in the instance's file all workers share.
+    env.pop("RATELIMIT_STORAGE_URI", None)
+    log = folder / "gunicorn.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
@@ -110,13 +104,30 @@ def server(app, tmp_path_factory):
             proc.kill()
             pytest.fail(f"the server did not answer {url}/login within 30 s:\n{server.log_tail()}")
         time.sleep(0.1)
-    yield server
-    proc.send_signal(signal.SIGINT)  # gunicorn's quick shutdown; SIGTERM would wait for the job threads
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        yield server
+    finally:
+        proc.send_signal(signal.SIGINT)  # gunicorn's quick shutdown; SIGTERM would wait for the job threads
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def server(app, tmp_path_factory):
+    """The app as the e2e tests use it; stopped after the session."""
+    pwa_dir = tmp_path_factory.mktemp("pwa") / "pwa"
+    shutil.copytree(ROOT / "pwa", pwa_dir)
+    with serve(app, tmp_path_factory.mktemp("server"), pwa_dir,
+               JOBS_IN_PROCESS="1",
+               # Its own queue: the test process's consumer must not run the server's jobs, nor the server
+               # the jobs that tests in this process enqueue (with their monkeypatched runners).
+               JOBS_QUEUE="yibiao-e2e-server",
+               # Every test signs in through the form; the production default (10 a minute) would lock us out.
+               RATELIMIT_LOGIN="300 per minute", RATELIMIT_REPORT_CLIENT="1000 per minute") as running:
+        yield running
 
 
 @pytest.hookimpl(hookwrapper=True)
