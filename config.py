@@ -110,6 +110,7 @@ class Config:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # The cookie is Secure on every request that came over HTTPS (app/headers.py); 1 = on every request.
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     WTF_CSRF_CHECK_DEFAULT = False  # checked in app/accounts/auth.py, only for cookie sessions
     WTF_CSRF_TIME_LIMIT = None

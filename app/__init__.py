@@ -25,6 +25,7 @@ def create_app(config_class: type = Config) -> Flask:
     from app.compare import views as compare_views
     from app.errors import register_error_handlers
     from app.extensions import api, compress, db, migrate
+    from app.headers import init_headers
     from app.jobs import api as jobs_api
     from app.jobs import views as jobs_views
     from app.jobs.services import bind_app
@@ -66,6 +67,7 @@ def create_app(config_class: type = Config) -> Flask:
 
     allow_larger_uploads(app)
     init_auth(app)
+    init_headers(app)
     require_json_bodies(app)
     api.init_app(app)
     compress.init_app(app)

@@ -141,8 +141,31 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(scope="session")
 def playwright_instance():
     sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api.Page.wait_for_function = _wait_for_function
     with sync_api.sync_playwright() as p:
         yield p
+
+
+def _wait_for_function(page, expression: str, *, arg=None, timeout: float | None = None, polling=None):
+    """Page.wait_for_function as the pages' Content-Security-Policy lets a test use it: Playwright's
+    own evals the expression inside the page, which a policy without 'unsafe-eval' forbids (as it
+    should); page.evaluate goes through the DevTools protocol, outside the policy. The expression
+    is polled until it (or the function it is, called with `arg`) gives a true value."""
+    from playwright.sync_api import Error, TimeoutError
+
+    deadline = time.monotonic() + (timeout if timeout is not None else 30_000) / 1000
+    while True:
+        try:
+            value = page.evaluate(expression, arg)
+        except Error as e:  # a navigation between two polls: look again in the new document
+            if "context was destroyed" not in str(e) and "navigat" not in str(e):
+                raise
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waiting for {expression!r} timed out")
+        page.wait_for_timeout(polling if isinstance(polling, (int, float)) else 50)
 
 
 @pytest.fixture(scope="session")
