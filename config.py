@@ -1,8 +1,8 @@
 """Configuration, read from the environment once at start-up.
 
 Every setting has a default that works on a fresh machine: SQLite under instance/, jobs in-process,
-no map tiles fetched from outside. Production sets DATABASE_URL, SECRET_KEY, PERSONAL_DATA_KEY,
-REDIS_URL and PUBLIC_BASE_URL.
+keys made at random on the first start and kept in instance/ (app/keys.py), no map tiles fetched from
+outside. Production sets DATABASE_URL, SECRET_KEY, PERSONAL_DATA_KEY, REDIS_URL and PUBLIC_BASE_URL.
 """
 import os
 from pathlib import Path
@@ -18,6 +18,10 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name: str) -> list[str]:
+    return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
+
+
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'yibiao.db'}")
     # Heroku-style and plain psycopg URLs both mean psycopg 3 here.
@@ -28,9 +32,16 @@ def _database_url() -> str:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
-    # Key for ID numbers and phone numbers at rest (AES-GCM); derived from SECRET_KEY if unset.
-    PERSONAL_DATA_KEY = os.environ.get("PERSONAL_DATA_KEY", "")
+    # Signs session cookies and CSRF tokens; unset = instance/secret_key, made at random on first start.
+    # Rotation: the new key here, the old one in SECRET_KEY_FALLBACKS (comma-separated) while its
+    # sessions should still work.
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    SECRET_KEY_FALLBACKS = _list("SECRET_KEY_FALLBACKS")
+    # Seals ID and phone numbers at rest (AES-GCM, app/privacy.py); unset = instance/personal_data_key.
+    # Rotation: the new key here, the old ones in PERSONAL_DATA_OLD_KEYS (comma-separated; they only
+    # decrypt and find), then `flask personal-data rotate`.
+    PERSONAL_DATA_KEY = os.environ.get("PERSONAL_DATA_KEY") or None
+    PERSONAL_DATA_OLD_KEYS = _list("PERSONAL_DATA_OLD_KEYS")
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # A server's connections can drop (restarts, idle timeouts): one that has waited in the pool
@@ -83,8 +94,10 @@ class Config:
     # Reverse proxies in front of the app (each adds X-Forwarded-For and -Proto): the per-client
     # rate limits need the phone's address, not the proxy's. 0 = none, the headers are not trusted.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+    # Where the limits count: Redis when there is one, else a SQLite file every worker and process of
+    # this machine shares (app/ratelimit.py), so that each limit holds as written whatever the workers.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or (
-        os.environ.get("REDIS_URL") or "memory://"
+        os.environ.get("REDIS_URL") or f"sqlite://{INSTANCE_DIR / 'limits.db'}"
     )
     RATELIMIT_DEFAULT = os.environ.get("RATELIMIT_DEFAULT", "")
     RATELIMIT_API_KEY = os.environ.get("RATELIMIT_API_KEY", "6000 per minute")
@@ -95,10 +108,14 @@ class Config:
     # households may all declare on one day, a flood of reports on one plate is someone's script).
     RATELIMIT_REPORT_CLIENT = os.environ.get("RATELIMIT_REPORT_CLIENT", "10 per hour;30 per day")
     RATELIMIT_REPORT_PLATE = os.environ.get("RATELIMIT_REPORT_PLATE", "60 per day")
+    # Receipt look-ups (/r/<token> and its JSON) per client address: a person checks a few times, a
+    # script guessing tokens needs thousands.
+    RATELIMIT_RECEIPT = os.environ.get("RATELIMIT_RECEIPT", "60 per minute")
     RATELIMIT_HEADERS_ENABLED = True
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # The cookie is Secure on every request that came over HTTPS (app/headers.py); 1 = on every request.
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     WTF_CSRF_CHECK_DEFAULT = False  # checked in app/accounts/auth.py, only for cookie sessions
     WTF_CSRF_TIME_LIMIT = None
@@ -121,4 +138,5 @@ class TestConfig(Config):
     RATELIMIT_PLATE_SCAN = "1000 per minute"
     RATELIMIT_REPORT_CLIENT = "1000 per minute"
     RATELIMIT_REPORT_PLATE = "1000 per minute"
+    RATELIMIT_RECEIPT = "1000 per minute"
     JOBS_IN_PROCESS = False

@@ -25,15 +25,18 @@ def create_app(config_class: type = Config) -> Flask:
     from app.compare import views as compare_views
     from app.errors import register_error_handlers
     from app.extensions import api, compress, db, migrate
+    from app.headers import init_headers
     from app.jobs import api as jobs_api
     from app.jobs import views as jobs_views
     from app.jobs.services import bind_app
+    from app.keys import init_keys
     from app.lifecycle import local_time
     from app.places import api as places_api
     from app.places import exports  # noqa: F401  (registers the export job kind)
     from app.places import views as places_views
     from app.plates import api as plates_api
     from app.plates import views as plates_views
+    from app.privacy import has_sealed_data
     from app.review import api as review_api
     from app.reports import api as reports_api
     from app.reports import views as reports_views
@@ -60,9 +63,11 @@ def create_app(config_class: type = Config) -> Flask:
             event.listen(db.engine, "connect", _sqlite_pragmas)
         else:
             _ping_after_idle(db.engine, app.config)
+        init_keys(app, has_sealed_data)
 
     allow_larger_uploads(app)
     init_auth(app)
+    init_headers(app)
     require_json_bodies(app)
     api.init_app(app)
     compress.init_app(app)

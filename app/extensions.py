@@ -10,6 +10,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from app import ratelimit  # noqa: F401  (registers the sqlite:// storage of the limits)
+
 # Constraint names fixed so that Alembic migrations name the same things on SQLite and PostgreSQL.
 NAMING = {
     "ix": "ix_%(column_0_label)s",

@@ -20,6 +20,7 @@ def test_a_sqlite_database_with_field_data_upgrades(tmp_path):
 import os
 os.environ["YIBIAO_INSTANCE"] = {str(tmp_path)!r}
 os.environ.pop("DATABASE_URL", None)
+os.environ.pop("SECRET_KEY", None)  # the tests' key is refused outside testing; a fresh instance makes its own
 from flask_migrate import upgrade
 from sqlalchemy import text
 from app import create_app

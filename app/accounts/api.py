@@ -1,6 +1,6 @@
 """Sign-in for the browser and the field app, and user / API-key administration."""
 from flask import current_app
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
@@ -8,8 +8,9 @@ from app.api import problems
 from app.extensions import limiter
 
 from . import services
-from .auth import actor
-from .schemas import ActiveIn, ApiKeyIn, ApiKeySchema, IssuedKeySchema, LoginIn, SessionSchema, UserIn, UserSchema
+from .auth import actor, forget_session, session_token, start_session
+from .schemas import (ActiveIn, ApiKeyIn, ApiKeySchema, IssuedKeySchema, LoginIn, PasswordIn, SessionSchema, UserIn,
+                      UserSchema)
 
 blp = Blueprint("accounts_api", __name__, url_prefix="/api/v1", description="登录、用户与 API 密钥")
 
@@ -33,15 +34,25 @@ def get_session():
 @problems(blp, "auth.invalid_credentials", "validation.failed", "request.rate_limited", "request.csrf")
 def sign_in(data):
     """用户名和密码登录（设置会话 Cookie）"""
-    login_user(services.authenticate(data["username"], data["password"]))
+    start_session(*services.sign_in(data["username"], data["password"]))
     return _session()
 
 
 @blp.delete("/session")
 @blp.response(204)
 def sign_out():
-    """退出登录"""
-    logout_user()
+    """退出登录（该会话随即在服务器端失效）"""
+    services.sign_out(session_token())
+    forget_session()
+
+
+@blp.put("/session/password")
+@blp.arguments(PasswordIn)
+@blp.response(204)
+@problems(blp, "auth.required", "validation.failed", "request.csrf")
+def change_password(data):
+    """修改自己的密码（本人的其他会话全部失效，当前会话保留）"""
+    services.change_password(actor(), session_token(), data["current_password"], data["new_password"])
 
 
 @blp.get("/users")

@@ -1,5 +1,8 @@
 """Who is calling: a signed-in user (session cookie, CSRF-checked writes) or a department's API key
-(`Authorization: Bearer ybk_…`, no cookie, so no CSRF), with per-key call counters and rate limits."""
+(`Authorization: Bearer ybk_…`, no cookie, so no CSRF), with per-key call counters and rate limits.
+
+A session cookie names a session kept in the database (UserSession), checked on every request: signing
+out, a password change or the user's deactivation ends it at once, whichever worker answers next."""
 from __future__ import annotations
 
 import math
@@ -8,27 +11,62 @@ import time
 from collections import Counter
 from functools import cache
 
-from flask import Flask, current_app, g, redirect, request, url_for
-from flask_login import current_user
+from datetime import datetime
+
+from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
 from limits import parse
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Problem, wants_html
 from app.extensions import csrf, db, limiter, login
 from app.lifecycle import utcnow
 
-from .models import ApiKey, User
+from .models import ApiKey, User, UserSession
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+SESSION_TOKEN = "sid"  # the session cookie's entry naming its UserSession
+# The version of the user whose session it is, while it runs. Built once and run on the request's
+# connection without the ORM: it is the one query every signed-in request pays.
+_RUNNING = (select(User.version).join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.id == bindparam("session_id"), User.id == bindparam("user_id"), User.active,
+                   UserSession.created_at >= bindparam("since")))
+
+
 @login.user_loader
 def _load_user(user_id: str) -> User | None:
+    """The signed-in user while their session runs: one indexed read per request, never cached."""
+    token = session.get(SESSION_TOKEN)
+    if not token:
+        return None
     uid = int(user_id)
-    version = recently_checked(("user", uid), lambda: db.session.scalar(
-        select(User.version).where(User.id == uid, User.active)))
+    version = db.session.connection().execute(_RUNNING, {
+        "session_id": UserSession.digest(token), "user_id": uid, "since": session_cutoff()}).scalar()
     return None if version is None else _user_at(uid, version)
+
+
+def session_cutoff() -> datetime:
+    """Sessions begun before this have ended (PERMANENT_SESSION_LIFETIME, 31 days by default)."""
+    return utcnow() - current_app.config["PERMANENT_SESSION_LIFETIME"]
+
+
+def start_session(user: User, token: str) -> None:
+    """Sign `user` in on this client, in the session `token` names (services.sign_in began it)."""
+    login_user(user)
+    session[SESSION_TOKEN] = token
+
+
+def session_token() -> str | None:
+    return session.get(SESSION_TOKEN)
+
+
+def forget_session() -> None:
+    """This client signed out (services.sign_out ends the session itself)."""
+    logout_user()
+    session.pop(SESSION_TOKEN, None)
 
 
 def _bearer() -> str | None:
@@ -59,9 +97,9 @@ _checked: dict[tuple, tuple[float, object]] = {}
 
 def recently_checked(key: tuple, look_up):
     """look_up(), remembered for RECHECK_S under `key`; None (not found) is never remembered. Every
-    request names its user (a session or a department's key, many calls a second), so a user is
-    looked up again only after that second: a revoked key, or a deactivated or changed user, stops
-    working everywhere within it. Other settings read on every write (review chains) use it too;
+    call of a department's key names it (many calls a second), so a key is looked up again only
+    after that second: a revoked key, or its user deactivated or changed, stops working everywhere
+    within it. Other settings read on every write (review chains) use it too;
     forget_checked() makes this process read everything again at once."""
     now = time.monotonic()
     checked = _checked.get(key)

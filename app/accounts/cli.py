@@ -25,3 +25,15 @@ def create(username, role, areas, objects, display_name, password):
     except Problem as e:
         raise click.ClickException(f"{e.title}：{e.detail}") from None
     click.echo(f"已创建 {user.username}（{user.role_label}）")
+
+
+@users.command("password")
+@click.argument("username")
+@click.password_option(help="新密码（至少 8 位）")
+def set_password(username, password):
+    """重设用户的密码（该用户的所有登录会话随即失效），例如：flask users password zhang"""
+    try:
+        user = services.reset_password(username, password)
+    except Problem as e:
+        raise click.ClickException(f"{e.title}：{e.detail}") from None
+    click.echo(f"已重设 {user.username} 的密码；其所有登录会话已失效")

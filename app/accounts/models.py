@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -58,12 +59,48 @@ class User(UserMixin, db.Model):
         self.password_hash = _hasher.hash(password)
 
     def check_password(self, password: str) -> bool:
-        if not self.password_hash:
-            return False
+        """Whether `password` is this user's, in the time a check of a real password takes (also for
+        a user without one), so that the answer's time tells no one which users exist."""
         try:
-            return _hasher.verify(self.password_hash, password)
+            return _hasher.verify(self.password_hash or _unmatchable_hash(), password)
         except (VerifyMismatchError, InvalidHashError):
             return False
+
+
+@cache
+def _unmatchable_hash() -> str:
+    """A hash no password matches (of a random one, forgotten), made once with the real parameters."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
+def spend_a_password_check(password: str) -> None:
+    """What checking a password costs, for a name that has no user (or an inactive one)."""
+    try:
+        _hasher.verify(_unmatchable_hash(), password)
+    except VerifyMismatchError:
+        pass
+
+
+class UserSession(db.Model):
+    """One sign-in, from its start until sign-out, a password change, the user's deactivation or
+    PERMANENT_SESSION_LIFETIME. The cookie carries the token; only its SHA-256 is kept, so the
+    database alone cannot be turned into a session."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @staticmethod
+    def digest(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def begin(cls, user: "User") -> tuple["UserSession", str]:
+        """A new session of `user` and its token (for the cookie only)."""
+        token = secrets.token_urlsafe(32)
+        return cls(id=cls.digest(token), user_id=user.id), token
 
 
 class UserArea(db.Model):

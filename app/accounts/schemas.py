@@ -10,6 +10,11 @@ class LoginIn(BaseSchema):
     password = fields.String(required=True, validate=length(1, 256), load_only=True)
 
 
+class PasswordIn(BaseSchema):
+    current_password = fields.String(required=True, validate=length(1, 256), load_only=True)
+    new_password = fields.String(required=True, validate=length(8, 256), load_only=True)
+
+
 class UserSchema(Schema):
     id = fields.Integer()
     username = fields.String()

@@ -4,7 +4,7 @@ An admin manages only users whose whole jurisdiction lies inside the admin's own
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.audit.services import record, snapshot
 from app.errors import Problem
@@ -13,8 +13,8 @@ from app.places.addresses import find_by_code
 from app.places.models import Area
 from app.rules import inserted, require, save_new
 
-from .auth import forget_checked
-from .models import ApiKey, User, UserArea, UserObject
+from .auth import forget_checked, session_cutoff
+from .models import ApiKey, User, UserArea, UserObject, UserSession, spend_a_password_check
 from .roles import OBJECT_SCOPED_ROLES, ROLES
 
 MIN_PASSWORD = 8
@@ -25,13 +25,70 @@ def _user_view(user: User) -> dict:
             "areas": [a.area.code for a in user.areas], "objects": [o.object_code for o in user.objects]}
 
 
-def authenticate(username: str, password: str) -> User:
+def sign_in(username: str, password: str) -> tuple[User, str]:
+    """The user and the token of a new session of theirs. Raises auth.invalid_credentials, after a
+    password check also for a name that is no active user: the answer's time tells nothing."""
     user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not user.check_password(password):
+    if user is None or not user.active:
+        spend_a_password_check(password)
         raise Problem("auth.invalid_credentials")
+    if not user.check_password(password):
+        raise Problem("auth.invalid_credentials")
+    # The user's sessions past their lifetime go now; each one still running stays a row.
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id,
+                                                 UserSession.created_at < session_cutoff()))
+    session, token = UserSession.begin(user)
+    db.session.add(session)
     record(user, "user.sign_in", user)
     db.session.commit()
+    return user, token
+
+
+def sign_out(token: str | None) -> None:
+    """Ends the session of `token` for every worker, at once."""
+    if token:
+        db.session.execute(delete(UserSession).where(UserSession.id == UserSession.digest(token)))
+        db.session.commit()
+
+
+def change_password(actor: User, token: str | None, current: str, new: str) -> None:
+    """The actor's own password. Every other session of theirs ends (a phone left signed in, a
+    cookie someone took); the one making the change goes on. Raises validation.failed."""
+    user = db.session.get(User, actor.id)
+    if not user.check_password(current):
+        raise Problem("validation.failed", field="current_password", detail="当前密码不正确")
+    _set_password(user, new, keep=token)
+    record(actor, "user.password_change", user)
+    db.session.commit()
+
+
+def reset_password(username: str, new: str) -> User:
+    """A user's password set by whoever operates the server (the CLI); all their sessions end."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise Problem("resource.not_found", f"没有用户 {username}")
+    _set_password(user, new)
+    record(None, "user.password_reset", user)
+    db.session.commit()
     return user
+
+
+def _set_password(user: User, password: str, keep: str | None = None) -> None:
+    _check_password_rule(password)
+    user.set_password(password)
+    _end_sessions(user, keep=keep)
+
+
+def _check_password_rule(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Problem("validation.failed", field="password", detail=f"密码至少 {MIN_PASSWORD} 位")
+
+
+def _end_sessions(user: User, keep: str | None = None) -> None:
+    ended = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep:
+        ended = ended.where(UserSession.id != UserSession.digest(keep))
+    db.session.execute(ended)
 
 
 def _manages(actor, user: User) -> bool:
@@ -85,8 +142,7 @@ def create_user(actor, data: dict) -> User:
         require(actor, "users.manage")
     if data["role"] not in ROLES:
         raise Problem("validation.failed", field="role", detail=f"角色只能是：{'、'.join(ROLES)}")
-    if len(data["password"]) < MIN_PASSWORD:
-        raise Problem("validation.failed", field="password", detail=f"密码至少 {MIN_PASSWORD} 位")
+    _check_password_rule(data["password"])
     areas, objects = _jurisdiction_rows(actor, data["role"], data.get("area_codes", []), data.get("object_codes", []))
     user = User(username=data["username"], display_name=data.get("display_name") or data["username"],
                 role=data["role"], areas=areas, objects=objects)
@@ -104,6 +160,8 @@ def set_active(actor, user_id: int, active: bool) -> User:
     before = _user_view(user)
     user.active = active
     user.version += 1
+    if not active:
+        _end_sessions(user)  # and enabling the user again brings none of them back
     record(actor, "user.enable" if active else "user.disable", user, before=before, after=_user_view(user))
     db.session.commit()
     forget_checked()

@@ -1,6 +1,7 @@
 """Sign-in page and the admin page for users and API keys."""
+import ada_url
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
 
@@ -9,7 +10,7 @@ from app.extensions import db, limiter
 from app.places.models import Area
 
 from . import services
-from .auth import actor
+from .auth import actor, forget_session, session_token, start_session
 from .roles import OBJECT_SCOPED_ROLES, ROLES
 from .schemas import UserIn
 
@@ -17,13 +18,26 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 
 USER_FIELDS = {"username": "用户名", "display_name": "姓名", "role": "角色", "password": "密码",
                "area_codes": "辖区代码", "object_codes": "权属对象编码", "name": "名称", "user_id": "用户"}
+PASSWORD_FIELDS = {"current_password": "当前密码", "password": "新密码", "confirm": "再次输入新密码"}
+
+
+# A stand-in for this site's origin: `next` is resolved against it, and only its path, query and
+# fragment are ever sent back.
+_HERE = ada_url.URL("http://yibiao.invalid/")
 
 
 def _safe_next(target: str | None) -> str:
-    # Only paths on this site, so that a crafted link cannot send a user elsewhere after sign-in.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("places.index")
+    """Where to go after sign-in: `next` resolved as a browser resolves a link on this site (the
+    WHATWG URL rules: tabs and newlines dropped, backslashes read as slashes, control characters
+    and spaces trimmed), kept only if it stays on this site; else the start page."""
+    try:
+        url = ada_url.URL(target, _HERE.href) if target else None
+    except ValueError:  # not a URL at all (a lone surrogate's UnicodeError is one too)
+        url = None
+    # A path such as "/.//evil.example" resolves here, but "//evil.example" as a Location is another site.
+    if url is None or url.origin != _HERE.origin or url.pathname.startswith("//"):
+        return url_for("places.index")
+    return url.pathname + url.search + url.hash
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -32,20 +46,39 @@ def login():
     problem = None
     if request.method == "POST":
         try:
-            user = services.authenticate(request.form.get("username", "").strip(), request.form.get("password", ""))
+            start_session(*services.sign_in(request.form.get("username", "").strip(), request.form.get("password", "")))
         except Problem as e:
             problem = e
         else:
-            login_user(user)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", problem=problem), 401 if problem else 200
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    services.sign_out(session_token())
+    forget_session()
     flash("已退出登录")
     return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    problem = None
+    if request.method == "POST":
+        form = request.form
+        try:
+            if form.get("new_password", "") != form.get("confirm", ""):
+                raise Problem("validation.failed", field="confirm", detail="两次输入的新密码不一致")
+            services.change_password(actor(), session_token(), form.get("current_password", ""),
+                                     form.get("new_password", ""))
+        except Problem as e:
+            problem = e
+        else:
+            flash("密码已修改；在其他设备上的登录已全部退出")
+            return redirect(url_for("places.index"))
+    return render_template("accounts/password.html", problem=problem, labels=PASSWORD_FIELDS), 422 if problem else 200
 
 
 def _load(schema, data: dict) -> dict:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.lifecycle import Lifecycle, utcnow
+from app.privacy import SEALED, blind_index_of
 
 RESIDENT_KINDS = {"registered": "户籍人口", "floating": "流动人口"}
 HOUSING_USES = {"own_use": "自住", "business": "经营", "vacant": "空置", "other": "其他"}
@@ -33,10 +34,10 @@ class Resident(Lifecycle, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("room.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))
-    id_number_enc: Mapped[bytes] = mapped_column(LargeBinary)
-    id_number_hash: Mapped[str] = mapped_column(String(64), index=True)
+    id_number_enc: Mapped[bytes] = mapped_column(LargeBinary, info=SEALED)
+    id_number_hash: Mapped[str] = mapped_column(String(64), index=True, info=blind_index_of("id_number_enc"))
     id_number_masked: Mapped[str] = mapped_column(String(18))
-    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary, info=SEALED)
     phone_masked: Mapped[str | None] = mapped_column(String(16))
     sex: Mapped[str] = mapped_column(String(8))
     birth_date: Mapped[date] = mapped_column(Date)
@@ -82,7 +83,7 @@ class Organisation(Lifecycle, db.Model):
     # Fujian pilot code whose check character predates GB 32100).
     credit_code_flags: Mapped[list | None] = mapped_column(db.JSON)
     legal_representative: Mapped[str | None] = mapped_column(String(64))
-    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary, info=SEALED)
     phone_masked: Mapped[str | None] = mapped_column(String(16))
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
 

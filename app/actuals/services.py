@@ -54,6 +54,9 @@ def get_resident(actor, resident_id: int) -> Resident:
     return actor.jurisdiction.require(db.session.get(Resident, resident_id))
 
 
+LIVING_ELSEWHERE = "该公民身份号码已登记在其他地址在住，请先在原地址办理迁出"
+
+
 def register_resident(actor, data: dict) -> Resident:
     """Register a person as living in a room. Raises conflict.duplicate if the same ID number is
     already registered as living somewhere (they must move out there first): the one-resident-in-
@@ -62,14 +65,18 @@ def register_resident(actor, data: dict) -> Resident:
     room = address_in(actor, data["room_code"], Room, "room_code")
     number = id_number.normalise(data["id_number"])
     digest = privacy.blind_index(number)
+    # Under a key rotation the same number may be indexed under an older key: look under every key
+    # (the unique index decides between registrations at the same moment).
+    if db.session.scalar(select(Resident.id).where(Resident.id_number_hash.in_(privacy.blind_indexes(number)),
+                                                   Resident.status == "active")):
+        raise Problem("conflict.duplicate", LIVING_ELSEWHERE, field="id_number")
     phone = data.get("phone")
     resident = Resident(
         room_id=room.id, name=data["name"], kind=data.get("kind", "registered"),
         id_number_enc=privacy.seal(number), id_number_hash=digest, id_number_masked=id_number.masked(number),
         phone_enc=privacy.seal(phone) if phone else None, phone_masked=privacy.mask_phone(phone) if phone else None,
         sex=id_number.sex(number), birth_date=id_number.birth_date(number), moved_in=data.get("moved_in"))
-    return save_new(actor, resident, "resident.register", "该公民身份号码已登记在其他地址在住，请先在原地址办理迁出",
-                    field="id_number")
+    return save_new(actor, resident, "resident.register", LIVING_ELSEWHERE, field="id_number")
 
 
 def move_out(actor, resident_id: int, on: date, version: int) -> Resident:

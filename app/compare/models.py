@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.lifecycle import utcnow
+from app.privacy import SEALED
 
 CLASSES = {"matched": "一致", "suspicious": "疑似问题", "new": "新单位", "invalid": "数据有误"}
 # Why a row is suspicious; the department reads these.
@@ -91,7 +92,7 @@ class RegisterRow(db.Model):
     credit_code: Mapped[str] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(String(255))
     contact: Mapped[str] = mapped_column(String(64))
-    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary, info=SEALED)
     phone_masked: Mapped[str | None] = mapped_column(String(32))
     errors: Mapped[dict | None] = mapped_column(JSON)  # field -> message, for a row that cannot be compared
     klass: Mapped[str | None] = mapped_column(String(16))

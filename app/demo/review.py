@@ -104,7 +104,7 @@ def demo_reports(seed: int) -> int:
             born = f"{rng.randrange(1975, 2004)}0{rng.randrange(1, 10)}1{rng.randrange(0, 9)}"
             yield from (f"420606{born}{seq}" + check_char(f"420606{born}{seq}") for seq in range(999, 899, -1))
     number = next(n for n in numbers() if db.session.scalar(
-        select(Resident.id).where(Resident.id_number_hash == privacy.blind_index(n))) is None)
+        select(Resident.id).where(Resident.id_number_hash.in_(privacy.blind_indexes(n)))) is None)
     file(tokens[0], "residence", {"name": "周小梅", "id_number": number, "phone": "17000009901",
                                   "room": "9901", "moved_in": "2026-11-01", "reason": "work", "consent": "1"})
     file(tokens[1 % len(tokens)], "org_change", {"changes": ["opened"], "org_name": "晨光文具店",

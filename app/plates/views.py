@@ -56,8 +56,9 @@ TILE_ZOOM, TILE_PX = 17, 256
 
 
 def tile_grid(lon: float, lat: float) -> dict | None:
-    """The 3×3 map tiles around a point and where the point falls on them, for a map without
-    script (the public page must stay light for a slow phone); None when no tiles are configured."""
+    """The 3×3 map tiles around a point, each with its offset from the point in pixels, for a map
+    without script or inline style (the public page must stay light for a slow phone, and its
+    Content-Security-Policy allows neither); None when no tiles are configured."""
     url = current_app.config["MAP_TILE_URL"]
     if not url:
         return None
@@ -66,9 +67,9 @@ def tile_grid(lon: float, lat: float) -> dict | None:
     fx = (x + 180) / 360 * n
     fy = (1 - math.asinh(math.tan(math.radians(y))) / math.pi) / 2 * n
     cx, cy = int(fx), int(fy)
+    px, py = round((fx - cx) * TILE_PX), round((fy - cy) * TILE_PX)  # the point on its own tile
     return {"tiles": [{"src": url.replace("{s}", "a").format(z=TILE_ZOOM, x=cx + dx, y=cy + dy),
-                       "left": (dx + 1) * TILE_PX, "top": (dy + 1) * TILE_PX} for dy in (-1, 0, 1) for dx in (-1, 0, 1)],
-            "x": round((fx - cx + 1) * TILE_PX), "y": round((fy - cy + 1) * TILE_PX),
+                       "x": dx * TILE_PX - px, "y": dy * TILE_PX - py} for dy in (-1, 0, 1) for dx in (-1, 0, 1)],
             "attribution": current_app.config["MAP_TILE_ATTRIBUTION"]}
 
 

@@ -11,7 +11,7 @@ from app.api import problems
 from app.errors import Problem
 
 from . import services
-from .views import FORMS, HONEYPOT, client_limit, plate_limit
+from .views import FORMS, HONEYPOT, client_limit, plate_limit, receipt_limit
 
 blp = Blueprint("reports_api", __name__, url_prefix="/api/v1/public", description="居民扫码申报（公开，无需登录）")
 
@@ -58,8 +58,9 @@ def file_report(token, kind):
 
 
 @blp.get("/receipts/<receipt_token>")
+@receipt_limit
 @blp.response(200, StateSchema)
-@problems(blp, "resource.not_found")
+@problems(blp, "resource.not_found", "request.rate_limited")
 def receipt(receipt_token):
-    """办理进度（只有状态，不含申报内容）"""
+    """办理进度（只有状态，不含申报内容；按来源限频）"""
     return services.receipt(receipt_token)

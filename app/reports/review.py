@@ -48,7 +48,8 @@ def _declared_room(submission) -> Room | None:
 
 
 def _in_residence(submission) -> Resident | None:
-    return db.session.scalar(select(Resident).where(Resident.id_number_hash == submission.report.id_number_hash,
+    number = privacy.unseal(submission.report.id_number_enc)  # its hash may be under another key than theirs
+    return db.session.scalar(select(Resident).where(Resident.id_number_hash.in_(privacy.blind_indexes(number)),
                                                     Resident.status == "active"))
 
 

@@ -23,6 +23,8 @@ client_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_REPORT
                                     methods=["POST"])
 plate_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_REPORT_PLATE"], scope="report-plate",
                                    key_func=lambda: "plate:" + request.view_args["token"][:32], methods=["POST"])
+# The receipt page and its JSON count together: whoever guesses tokens gets no second allowance.
+receipt_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_RECEIPT"], scope="receipt")
 
 
 @bp.route("/p/<token>/report/<kind>", methods=["GET", "POST"])
@@ -57,6 +59,7 @@ def report(token, kind):
 
 
 @bp.get("/r/<receipt_token>")
+@receipt_limit
 def receipt(receipt_token):
     try:
         found = services.receipt(receipt_token)

@@ -1,3 +1,8 @@
+// Background jobs on the pages: a button[data-start-job] starts one (its data-body as the JSON), an
+// element #job[data-url] is followed (progress bar, count, status; data-progress names the member of
+// the answer that holds the progress, when the URL is not a job's), and reloads the page when it is
+// done if it says data-reload. Pages carry data, never script.
+
 // Start a background job through the API and follow it to the job page with its progress bar.
 export async function startJob(url, body) {
   const token = document.querySelector('meta[name="csrf-token"]').content;
@@ -37,4 +42,15 @@ export function followJob(jobUrl, elements, finished, pick = (body) => body) {
     }
   };
   tick();
+}
+
+for (const button of document.querySelectorAll("button[data-start-job]")) {
+  button.addEventListener("click", () => startJob(button.dataset.startJob, JSON.parse(button.dataset.body || "{}")));
+}
+const followed = document.getElementById("job");
+if (followed) {
+  const byId = (id) => document.getElementById(id);
+  followJob(followed.dataset.url, { bar: byId("bar"), count: byId("count"), status: byId("status"), message: byId("message"),
+    download: byId("download") }, followed.dataset.reload !== undefined ? () => window.location.reload() : undefined,
+    followed.dataset.progress ? (body) => body[followed.dataset.progress] : undefined);
 }

@@ -1,6 +1,7 @@
 // Building markers on a Leaflet map. Tiles only when a tile URL is configured: nothing is fetched
-// from outside by default. Marker coordinates arrive already in the tiles' coordinate system.
-export function drawMap(element, markers, tiles) {
+// from outside by default. Marker coordinates arrive already in the tiles' coordinate system, in the
+// map element's data-markers and data-tiles (JSON): pages carry data, never script.
+function drawMap(element, markers, tiles) {
   const map = L.map(element, { attributionControl: Boolean(tiles.url) });
   if (tiles.url) L.tileLayer(tiles.url, { maxZoom: 19, attribution: tiles.attribution || "" }).addTo(map);
   const points = markers.map((m) => {
@@ -19,3 +20,6 @@ export function drawMap(element, markers, tiles) {
   else map.setView([32.01, 112.12], 10);
   return map;
 }
+
+const element = document.getElementById("map");
+if (element) drawMap(element, JSON.parse(element.dataset.markers), JSON.parse(element.dataset.tiles));

@@ -1,8 +1,10 @@
 """End-to-end set-up: the real server (gunicorn, 2 workers) on a free loopback port against the
 database that tests/conftest.py prepared, and Debian's Chromium driven by Playwright.
 
-The server gets the test process's environment and the `app` fixture's instance directory, database
-URL and keys (so it reads the same city and can decrypt its ID numbers), with jobs run in-process. No browser is ever
+The server gets the test process's environment and the `app` fixture's instance directory and database
+URL (so it reads the same city, and decrypts its ID numbers with the instance's personal-data key), with
+jobs run in-process. It is not in testing mode, so it takes no published session key: it makes and keeps
+its own in the instance directory, as a first `make run` does. No browser is ever
 downloaded: Playwright launches /usr/bin/chromium, and the e2e tests skip if it is not installed.
 """
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +37,7 @@ DESKTOP = {"width": 1280, "height": 800}
 class Server:
     url: str
     log: Path
-    pwa_dir: Path  # the field app's files it serves: a copy, so that a test can deploy a new version
+    pwa_dir: Path | None  # the field app's files it serves: a copy, so that a test can deploy a new version
 
     def log_tail(self, lines: int = 60) -> str:
         try:
@@ -56,40 +59,31 @@ def _chromium_installed():
         pytest.skip(f"e2e tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium); it is missing")
 
 
-@pytest.fixture(scope="session")
-def server(app, tmp_path_factory):
-    """The app served by gunicorn from a subprocess, as in production; stopped after the session."""
+@contextmanager
+def serve(app, folder: Path, pwa_dir: Path | None = None, **settings):
+    """The app served by gunicorn (2 workers) from a subprocess on a free port, as in production, with
+    `settings` added to its environment; stopped when the block ends. Its log goes to `folder`."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = os.environ.copy()
-    # The database and keys of the `app` fixture, taken from its config: the one place that says
-    # which instance directory and database this run prepared.
+    # The database and instance directory (with its keys) of the `app` fixture, taken from its config:
+    # the one place that says which instance directory and database this run prepared.
     cfg = app.config
     env.update({
         "YIBIAO_INSTANCE": str(cfg["INSTANCE_DIR"]),
         "DATABASE_URL": cfg["SQLALCHEMY_DATABASE_URI"],
         "EXPORT_DIR": str(cfg["EXPORT_DIR"]),
-        "SECRET_KEY": cfg["SECRET_KEY"],
         "PERSONAL_DATA_KEY": cfg["PERSONAL_DATA_KEY"],
-    })
-    pwa_dir = tmp_path_factory.mktemp("pwa") / "pwa"
-    shutil.copytree(ROOT / "pwa", pwa_dir)
-    env.update({
-        "PWA_DIR": str(pwa_dir),
-        "JOBS_IN_PROCESS": "1",
-        # Its own queue: the test process's consumer must not run the server's jobs, nor the server
-        # the jobs that tests in this process enqueue (with their monkeypatched runners).
-        "JOBS_QUEUE": "yibiao-e2e-server",
         "PUBLIC_BASE_URL": url,
         "MAP_TILE_URL": "",  # no tiles: nothing may be fetched from outside 127.0.0.1
-        # Every test signs in through the form; the production default (10 a minute) would lock us out.
-        "RATELIMIT_LOGIN": "300 per minute",
-        "RATELIMIT_REPORT_CLIENT": "1000 per minute",
-        # Few enough verification tasks per register that a browser test can hold some back.
-        "REGISTER_MAX_TASKS": "20",
         "PYTHONUNBUFFERED": "1",
+        **({"PWA_DIR": str(pwa_dir)} if pwa_dir else {}),
+        **settings,
     })
-    log = tmp_path_factory.mktemp("server") / "gunicorn.log"
+    env.pop("SECRET_KEY", None)  # the tests' own key, refused outside testing
+    # The limits count where a deployment's do without Redis: in the instance's file all workers share.
+    env.pop("RATELIMIT_STORAGE_URI", None)
+    log = folder / "gunicorn.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
@@ -110,13 +104,32 @@ def server(app, tmp_path_factory):
             proc.kill()
             pytest.fail(f"the server did not answer {url}/login within 30 s:\n{server.log_tail()}")
         time.sleep(0.1)
-    yield server
-    proc.send_signal(signal.SIGINT)  # gunicorn's quick shutdown; SIGTERM would wait for the job threads
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        yield server
+    finally:
+        proc.send_signal(signal.SIGINT)  # gunicorn's quick shutdown; SIGTERM would wait for the job threads
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def server(app, tmp_path_factory):
+    """The app as the e2e tests use it; stopped after the session."""
+    pwa_dir = tmp_path_factory.mktemp("pwa") / "pwa"
+    shutil.copytree(ROOT / "pwa", pwa_dir)
+    with serve(app, tmp_path_factory.mktemp("server"), pwa_dir,
+               JOBS_IN_PROCESS="1",
+               # Its own queue: the test process's consumer must not run the server's jobs, nor the server
+               # the jobs that tests in this process enqueue (with their monkeypatched runners).
+               JOBS_QUEUE="yibiao-e2e-server",
+               # Every test signs in through the form; the production default (10 a minute) would lock us out.
+               RATELIMIT_LOGIN="300 per minute", RATELIMIT_REPORT_CLIENT="1000 per minute",
+               # Few enough verification tasks per register that a browser test can hold some back.
+               REGISTER_MAX_TASKS="20") as running:
+        yield running
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -130,8 +143,31 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(scope="session")
 def playwright_instance():
     sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api.Page.wait_for_function = _wait_for_function
     with sync_api.sync_playwright() as p:
         yield p
+
+
+def _wait_for_function(page, expression: str, *, arg=None, timeout: float | None = None, polling=None):
+    """Page.wait_for_function as the pages' Content-Security-Policy lets a test use it: Playwright's
+    own evals the expression inside the page, which a policy without 'unsafe-eval' forbids (as it
+    should); page.evaluate goes through the DevTools protocol, outside the policy. The expression
+    is polled until it (or the function it is, called with `arg`) gives a true value."""
+    from playwright.sync_api import Error, TimeoutError
+
+    deadline = time.monotonic() + (timeout if timeout is not None else 30_000) / 1000
+    while True:
+        try:
+            value = page.evaluate(expression, arg)
+        except Error as e:  # a navigation between two polls: look again in the new document
+            if "context was destroyed" not in str(e) and "navigat" not in str(e):
+                raise
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waiting for {expression!r} timed out")
+        page.wait_for_timeout(polling if isinstance(polling, (int, float)) else 50)
 
 
 @pytest.fixture(scope="session")
