@@ -479,7 +479,7 @@ def test_the_page_and_the_api_show_the_progress_while_the_job_runs(app, as_user,
     queued = client.get(f"/api/v1/registers/{answer.json['id']}").json
     assert (queued["status"], queued["progress"]["status"], queued["progress"]["status_label"]) == ("reading", "queued", "读取中")
     page = text(desk("dept").get(f"/compare/{answer.json['id']}"))
-    assert "正在读取文件" in page and 'role="progressbar"' in page and "register.progress" in page
+    assert "正在读取文件" in page and 'role="progressbar"' in page and 'data-progress="progress"' in page
 
     # Held once the rows are read, before they are compared.
     read, go_on = threading.Event(), threading.Event()
