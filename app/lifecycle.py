@@ -5,7 +5,7 @@ the object's new version and its before/after values, in the same transaction as
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Float, Integer, String
@@ -27,6 +27,13 @@ def utcnow() -> datetime:
 def as_utc(value: datetime) -> datetime:
     """A stored time with its zone: SQLite hands back UTC without one, PostgreSQL with one."""
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def local_today() -> date:
+    """Today where the service's people are (TIMEZONE): what "today" means in a date they type."""
+    from flask import current_app
+
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

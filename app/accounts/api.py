@@ -8,7 +8,7 @@ from app.api import problems
 from app.extensions import limiter
 
 from . import services
-from .auth import actor
+from .auth import actor, public
 from .schemas import ActiveIn, ApiKeyIn, ApiKeySchema, IssuedKeySchema, LoginIn, SessionSchema, UserIn, UserSchema
 
 blp = Blueprint("accounts_api", __name__, url_prefix="/api/v1", description="登录、用户与 API 密钥")
@@ -20,6 +20,7 @@ def _session():
 
 
 @blp.get("/session")
+@public
 @blp.response(200, SessionSchema)
 def get_session():
     """当前登录用户和 CSRF 令牌"""
@@ -27,6 +28,7 @@ def get_session():
 
 
 @blp.post("/session")
+@public
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"])
 @blp.arguments(LoginIn)
 @blp.response(200, SessionSchema)
@@ -38,6 +40,7 @@ def sign_in(data):
 
 
 @blp.delete("/session")
+@public
 @blp.response(204)
 def sign_out():
     """退出登录"""

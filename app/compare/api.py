@@ -14,7 +14,7 @@ from app.errors import invalid
 
 from . import services
 from .models import CLASSES, REASONS
-from .views import upload_parts, xlsx_response
+from .views import XLSX, upload_parts, xlsx_response
 
 blp = Blueprint("registers_api", __name__, url_prefix="/api/v1", description="部门登记表比对与结果回传")
 
@@ -133,6 +133,7 @@ def rows(args, register_id):
 
 
 @blp.get("/registers/<int:register_id>/report.xlsx")
+@blp.response(200, description="比对报告（Excel）", content_type=XLSX)
 @problems(blp, "resource.not_found", "auth.forbidden")
 def report_xlsx(register_id):
     """比对报告（Excel：汇总与逐行明细）"""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import secrets
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ from flask_login import login_required
 
 from app.accounts.auth import actor
 from app.api import upload_limit
+from app.edge import database_id
 from app.errors import Problem
 from app.rules import require
 
@@ -20,6 +22,8 @@ from . import registers, services
 from .models import CLASSES, REASONS
 
 bp = Blueprint("compare", __name__, template_folder="templates", url_prefix="/compare")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STASH = re.compile(r"[0-9a-f]{24}")  # secrets.token_hex(12)
 LABELS = {"kind": "登记表类别", "department": "报送部门", "file": "文件", **registers.LABELS}
 
 
@@ -62,8 +66,10 @@ def upload():
     form = {k: request.form.get(k, "") for k in ("kind", "department", "stash")}
     data, filename = upload_parts()
     stash = form["stash"]
+    if not STASH.fullmatch(stash):  # a name this page made, never a path
+        stash = ""
     if not data and stash:  # the file of the first try, kept while the columns are mapped
-        path = _stash_dir() / f"{Path(stash).name}"
+        path = _stash_dir() / stash
         if path.exists():
             data, filename = path.read_bytes(), json.loads(path.with_suffix(".json").read_text())["filename"]
     mapping = {name: request.form.get(f"map_{name}", "") for name, _, _ in registers.FIELDS} \
@@ -96,7 +102,7 @@ def register(register_id):
     reg = services.get(user, register_id)
     klass = request.args.get("class") if request.args.get("class") in CLASSES else None
     reason = request.args.get("reason") if request.args.get("reason") in REASONS else None
-    after = request.args.get("after", type=int) or 0
+    after = database_id(request.args.get("after")) or 0
     rows = services.rows(reg, klass, reason, after)
     return render_template("compare/register.html", reg=reg, report=services.report(reg), rows=rows, klass=klass,
                            reason=reason, classes=CLASSES, reasons=REASONS, labels=LABELS,
@@ -113,4 +119,4 @@ def report_xlsx(register_id):
 def xlsx_response(reg):
     return send_file(io.BytesIO(services.report_xlsx(reg)), as_attachment=True,
                      download_name=f"比对报告-{reg.department}-{reg.kind.name}-{reg.id}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                     mimetype=XLSX)
