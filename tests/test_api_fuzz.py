@@ -85,7 +85,7 @@ def _config(path: Path, values: dict[str, list]) -> Path:
     with two, Python 3.11's ast module (hypothesis reads lambdas' source with it) failed now and then
     with "AST constructor recursion depth mismatch" (its depth counter is shared between threads)."""
     lines = [f"seed = {FUZZ_SEED}", "workers = 1", "[generation]", f"max-examples = {FUZZ_EXAMPLES}",
-             'database = "none"']
+             'database = "none"', "[cache]", "enabled = false"]  # each run as the last: nothing replayed
     bindings = []
     for name, found in values.items():
         if found:
