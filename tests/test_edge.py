@@ -97,7 +97,7 @@ def test_a_public_report_with_a_number_or_a_list_where_text_belongs_is_a_422(app
     assert field in fields_of(assert_problem(response, 422, "validation.failed"))
 
 
-def test_a_boolean_is_true_or_false_not_a_number(as_user, demo):
+def test_a_boolean_is_true_or_false_not_a_number(as_user):
     response = as_user("admin").post("/api/v1/users/1/active", json={"active": 0})
     assert "active" in fields_of(assert_problem(response, 422, "validation.failed"))
 
