@@ -16,13 +16,14 @@ def create_app(config_class: type = Config) -> Flask:
     from app import cli
     from app.accounts import api as accounts_api
     from app.accounts import views as accounts_views
-    from app.accounts.auth import init_auth
+    from app.accounts.auth import init_auth, protect_cookie_sessions
     from app.actuals import api as actuals_api
     from app.api import allow_larger_uploads, require_json_bodies
     from app.collect import api as collect_api
     from app.collect import views as collect_views
     from app.compare import api as compare_api
     from app.compare import views as compare_views
+    from app.edge import init_edge
     from app.errors import register_error_handlers
     from app.extensions import api, compress, db, migrate
     from app.headers import init_headers
@@ -46,8 +47,6 @@ def create_app(config_class: type = Config) -> Flask:
 
     app = Flask(__name__, instance_path=str(config_class.INSTANCE_DIR))
     app.config.from_object(config_class)
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False  # fields in the order the schemas declare them, and no sorting cost
     app.config["INSTANCE_DIR"].mkdir(parents=True, exist_ok=True)
 
     if app.config["TRUSTED_PROXIES"]:
@@ -65,9 +64,13 @@ def create_app(config_class: type = Config) -> Flask:
             _ping_after_idle(db.engine, app.config)
         init_keys(app, has_sealed_data)
 
+    # The order of the checks before every view: the body limit, who is calling (an anonymous
+    # caller is answered 401 before anything else), what the database can store, CSRF, JSON only.
     allow_larger_uploads(app)
     init_auth(app)
     init_headers(app)
+    init_edge(app)
+    protect_cookie_sessions(app)
     require_json_bodies(app)
     api.init_app(app)
     compress.init_app(app)

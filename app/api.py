@@ -1,16 +1,19 @@
-"""Shared pieces of the JSON API: the base schema (Chinese messages, unknown fields refused), the
-problem schema for the OpenAPI document, and cursor pagination."""
+"""Shared pieces of the JSON API: the base schema (Chinese messages, unknown fields refused, numbers
+the database holds), the time and date fields, and cursor pagination."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta, timezone
 
 from flask import request, url_for
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 from sqlalchemy import Select
 
-from app.errors import CATALOGUE, Problem
+from app.edge import INT_MAX, INT_MIN, database_id
+from app.errors import CATALOGUE, Problem, ProblemSchema
 from app.extensions import db
-from app.lifecycle import as_utc
+from app.lifecycle import as_utc, local_today, utcnow
 
 # marshmallow's own messages, in the language our users read. Set once, for every schema.
 _MESSAGES = {
@@ -21,6 +24,7 @@ _MESSAGES = {
     fields.Float: {"special": "不能是 NaN 或无穷大"},
     fields.Boolean: {"invalid": "应为 true 或 false"},
     fields.Date: {"invalid": "应为日期，格式 YYYY-MM-DD", "format": "无法格式化为日期"},
+    fields.DateTime: {"invalid": "应为时间，如 2026-11-26T10:00:00+08:00", "format": "无法格式化为时间"},
     fields.List: {"invalid": "应为列表"},
     fields.Dict: {"invalid": "应为对象"},
     fields.Nested: {"type": "应为对象"},
@@ -29,19 +33,85 @@ for _field, _messages in _MESSAGES.items():
     _field.default_error_messages = {**_field.default_error_messages, **_messages}
 
 
+_DATABASE_INTEGER = validate.Range(INT_MIN, INT_MAX, error=f"应在 {INT_MIN} 到 {INT_MAX} 之间")
+
+
 class BaseSchema(Schema):
+    """What comes in: unknown fields refused, every integer one the database can hold (a larger one
+    would fail there as a 500), no float NaN or infinite."""
+
     class Meta:
         unknown = RAISE
 
     error_messages = {"unknown": "不认识的字段", "type": "应为 JSON 对象"}
 
+    def on_bind_field(self, field_name, field_obj):
+        if isinstance(field_obj, fields.Integer) and _DATABASE_INTEGER not in field_obj.validators:
+            field_obj.validators = [*field_obj.validators, _DATABASE_INTEGER]
+        if isinstance(field_obj, fields.Float):
+            field_obj.allow_nan = False
 
-class UtcDateTime(fields.DateTime):
-    """A stored time with its zone (SQLite hands times back without one; a browser would read those
-    as its local time)."""
+    @pre_load
+    def _booleans_are_not_numbers(self, data, **kwargs):
+        """A boolean is true or false (or, in a query or a form, its text): marshmallow would also take
+        0 and 1, since they equal False and True."""
+        if isinstance(data, Mapping):
+            for name, field in self.load_fields.items():
+                raw = data.get(field.data_key or name)
+                if isinstance(field, fields.Boolean) and isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                    raise ValidationError(field.error_messages["invalid"], field.data_key or name)
+        return data
+
+
+# No time this service is sent can be older than the service; a phone's clock may run a little ahead.
+SERVICE_START = datetime(2020, 1, 1, tzinfo=timezone.utc)
+CLOCK_SKEW = timedelta(minutes=10)
+
+
+class UtcDateTime(fields.AwareDateTime):
+    """A time with its zone, both ways. Out: in UTC with its zone, whether just written or read back
+    (SQLite hands times back without one; a browser would read those as its local time). In: it must
+    carry its zone and lie between `earliest` and now plus CLOCK_SKEW, and is kept in UTC (SQLite would
+    store 10:00+08:00 as 10:00, read back as UTC). A time outside that is a wrong clock or a forged
+    body, and one past the year 9999 in UTC, stored on PostgreSQL, could not be read back."""
+
+    default_error_messages = {
+        "invalid": "应为带时区的时间，如 2026-11-26T10:00:00+08:00",
+        "invalid_awareness": "应带时区，如 2026-11-26T10:00:00+08:00",
+        "range": "应在 {earliest} 到当前时间之间（允许 {skew} 分钟的时钟误差）",
+    }
+
+    def __init__(self, *, earliest: datetime = SERVICE_START, **kwargs):
+        super().__init__(default_timezone=None, **kwargs)
+        self.earliest = earliest
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else super()._serialize(as_utc(value), attr, obj, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if not self.earliest <= value <= utcnow() + CLOCK_SKEW:
+            raise self.make_error("range", earliest=self.earliest.date().isoformat(),
+                                  skew=int(CLOCK_SKEW.total_seconds()) // 60)
+        return value.astimezone(timezone.utc)
+
+
+class Day(fields.Date):
+    """A calendar day between `earliest` and `days_ahead` days after today (in TIMEZONE, where the
+    people who type it live)."""
+
+    default_error_messages = {"range": "应在 {earliest} 到 {latest} 之间"}
+
+    def __init__(self, *, earliest: date, days_ahead: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.earliest, self.days_ahead = earliest, days_ahead
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        latest = local_today() + timedelta(days=self.days_ahead)
+        if not self.earliest <= value <= latest:
+            raise self.make_error("range", earliest=self.earliest.isoformat(), latest=latest.isoformat())
+        return value
 
 
 def length(lo: int, hi: int):
@@ -62,21 +132,9 @@ def lon_field(**kw):
 
 
 def lat_field(**kw):
-    return fields.Float(allow_nan=False, validate=between(-90, 90), metadata={"description": "纬度"}, **kw)
-
-
-class FieldErrorSchema(Schema):
-    field = fields.String(metadata={"description": "出错的字段"})
-    message = fields.String(metadata={"description": "错在哪里、应如何修改"})
-
-
-class ProblemSchema(Schema):
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()
-    code = fields.String(metadata={"description": "稳定的问题代码，见 x-problem-codes"})
-    errors = fields.List(fields.Nested(FieldErrorSchema))
+    # Not to the poles: the maps (Web Mercator, to 85.05°) and the BeiDou grid code (to 88°) stop short.
+    return fields.Float(allow_nan=False, validate=validate.Range(-85, 85, error="应在 -85 到 85 之间（地图和北斗网格码不覆盖两极）"),
+                        metadata={"description": "纬度"}, **kw)
 
 
 def problems(blp, *codes: str):
@@ -127,13 +185,13 @@ def _decode_cursor(cursor: str | None) -> int | None:
     if not cursor:
         return None
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, value = raw.split(":", 1)
-        if kind != "id":
-            raise ValueError
-        return int(value)
-    except (ValueError, UnicodeDecodeError):
-        raise Problem("validation.failed", field="cursor", detail="游标无效，请使用上一页响应中的 next 链接") from None
+        kind, value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split(":", 1)
+    except ValueError:  # not base64, not UTF-8, no colon
+        kind = value = None
+    found = database_id(value) if kind == "id" else None
+    if found is None:
+        raise Problem("validation.failed", field="cursor", detail="游标无效，请使用上一页响应中的 next 链接")
+    return found
 
 
 class PageSchema(Schema):
@@ -170,7 +228,8 @@ def require_json_bodies(app) -> None:
 
     @app.before_request
     def _json_only():
-        if getattr(app.view_functions.get(request.endpoint), "raw_body", False):
+        view = app.view_functions.get(request.endpoint)
+        if view is None or getattr(view, "raw_body", False):  # no such route or method: 404 or 405 first
             return
         if (request.path.startswith("/api/") and request.method in {"POST", "PUT", "PATCH"}
                 and (request.content_length or request.headers.get("Transfer-Encoding")) and not request.is_json):

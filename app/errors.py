@@ -12,13 +12,15 @@ import re
 
 from flask import Flask, current_app, jsonify, request
 from flask_wtf.csrf import CSRFError
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError, fields
+from sqlalchemy import exc
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+DATABASE_RETRY_AFTER_S = 5
 
 # code -> (HTTP status, title shown to users)
 CATALOGUE: dict[str, tuple[int, str]] = {
@@ -104,6 +106,25 @@ class Problem(Exception):
         return body
 
 
+class FieldErrorSchema(Schema):
+    field = fields.String(metadata={"description": "出错的字段"})
+    message = fields.String(metadata={"description": "错在哪里、应如何修改"})
+
+
+class ProblemSchema(Schema):
+    """Every member a problem can carry (the OpenAPI document's `Problem`)."""
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    code = fields.String(required=True, metadata={"description": "稳定的问题代码，见 /api/problems"})
+    errors = fields.List(fields.Nested(FieldErrorSchema), metadata={"description": "输入有误时：每个出错的字段"})
+    current_version = fields.Integer(metadata={"description": "conflict.version：对象现在的版本"})
+    changes = fields.Dict(metadata={"description": "review.conflict：提交后变化了的主数据，每项 {base, current}"})
+    retry_after_s = fields.Integer(metadata={"description": "几秒后可以重试（同 Retry-After 头）"})
+    headers = fields.List(fields.String(), metadata={"description": "登记表列对应不上时：文件的表头"})
+
+
 def invalid(errors: dict[str, str]) -> Problem:
     """A 422 naming each field and what is wrong with it."""
     detail = "；".join(f"{field}：{message}" for field, message in errors.items())
@@ -139,6 +160,10 @@ def problem_response(problem: Problem):
     response.mimetype = PROBLEM_MEDIA_TYPE
     if problem.status == 401 and request.path.startswith("/api/"):
         response.headers["WWW-Authenticate"] = 'Bearer realm="yibiao"'
+    return _retry_after(problem, response)
+
+
+def _retry_after(problem: Problem, response):
     if "retry_after_s" in problem.extra:
         response.headers["Retry-After"] = str(problem.extra["retry_after_s"])
     return response
@@ -184,11 +209,12 @@ def wants_html() -> bool:
 
 
 def register_error_handlers(app: Flask) -> None:
-    from flask import render_template
+    from flask import make_response, render_template
 
     def render(problem: Problem):
         if wants_html():
-            return render_template("error.html", problem=problem.to_dict()), problem.status
+            return _retry_after(problem, make_response(render_template("error.html", problem=problem.to_dict()),
+                                                       problem.status))
         return problem_response(problem)
 
     @app.errorhandler(Problem)
@@ -201,7 +227,22 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http(e: HTTPException):
-        return render(_from_http_exception(e))
+        response = render(_from_http_exception(e))
+        # What the exception says in its headers stays said: Allow on a 405 above all.
+        for name, value in e.get_headers():
+            if name.lower() != "content-type":
+                response.headers.setdefault(name, value)
+        return response
+
+    @app.errorhandler(exc.OperationalError)
+    @app.errorhandler(exc.DisconnectionError)
+    @app.errorhandler(exc.TimeoutError)
+    def handle_database_gone(e: Exception):
+        # The database went away (restarted, connection cut, pool exhausted, SQLite locked): the
+        # request can be sent again in a moment, and nothing of it was committed.
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, str(e).splitlines()[0])
+        return render(Problem("server.unavailable", "数据库暂时无法连接，请稍后重试",
+                              retry_after_s=DATABASE_RETRY_AFTER_S))
 
     @app.errorhandler(StaleDataError)
     def handle_changed_meanwhile(e: StaleDataError):

@@ -1,4 +1,6 @@
 """Extensions, created once here and bound to the app in create_app()."""
+from http import HTTPStatus
+
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -11,6 +13,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from app import ratelimit  # noqa: F401  (registers the sqlite:// storage of the limits)
+from app.errors import PROBLEM_MEDIA_TYPE, ProblemSchema
 
 # Constraint names fixed so that Alembic migrations name the same things on SQLite and PostgreSQL.
 NAMING = {
@@ -26,9 +29,21 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+class ProblemApi(Api):
+    """flask-smorest's Api, documenting the error responses it adds to every operation (a default,
+    and 422 where arguments are parsed) as what app/errors.py sends: problem+json."""
+
+    def _register_responses(self):
+        for status in (*HTTPStatus, None):
+            response = {"description": status.phrase if status else "错误（problem+json，见 /api/problems）",
+                        "content": {PROBLEM_MEDIA_TYPE: {"schema": ProblemSchema}}}
+            self.spec.components.response(status.name if status else self.DEFAULT_ERROR_RESPONSE_NAME, response,
+                                          lazy=True)
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = Api()
+api = ProblemApi()
 login = LoginManager()
 csrf = CSRFProtect()
 compress = Compress()

@@ -10,7 +10,7 @@ people changing the same version, one is written and the other's transaction fai
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Float, Integer, String
@@ -32,6 +32,13 @@ def utcnow() -> datetime:
 def as_utc(value: datetime) -> datetime:
     """A stored time with its zone: SQLite hands back UTC without one, PostgreSQL with one."""
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def local_today() -> date:
+    """Today where the service's people are (TIMEZONE): what "today" means in a date they type."""
+    from flask import current_app
+
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -110,3 +110,85 @@ def test_openapi_document_lists_endpoints_and_their_problem_codes(anonymous):
 @pytest.mark.parametrize("path", ["/login", "/api/docs", "/api/problems"])
 def test_public_pages_need_no_sign_in(anonymous, path):
     assert anonymous.get(path).status_code == 200
+
+
+# --- who is asking comes first ------------------------------------------------------------------
+
+@pytest.mark.parametrize("method,url,body", [("post", "/api/v1/roads", {"name": "x"}),
+                                             ("get", "/api/v1/review/queue?limit=abc", None),
+                                             ("post", "/api/v1/submissions", {"kind": ["x"]})])
+def test_an_anonymous_call_is_told_to_sign_in_before_anything_it_sent_is_checked(anonymous, method, url, body):
+    response = getattr(anonymous, method)(url, json=body) if body else anonymous.get(url)
+    assert_problem(response, 401, "auth.required")
+
+
+def test_public_calls_need_no_account(anonymous):
+    assert anonymous.get("/api/v1/plates/no-such-plate-tok").json["code"] == "plate.unknown"
+    assert anonymous.get("/api/v1/public/receipts/no-such-receipt").json["code"] == "resource.not_found"
+    assert anonymous.get("/api/v1/session").status_code == 200
+
+
+# --- what a problem says, and where it is documented ---------------------------------------------
+
+def test_a_405_says_which_methods_are_allowed(as_user):
+    response = as_user("city").delete("/api/v1/areas")
+    assert_problem(response, 405, "request.method_not_allowed")
+    assert "GET" in response.headers["Allow"]
+
+
+def test_every_member_a_problem_carries_is_in_the_documented_problem_schema(app, as_user, anonymous, places):
+    admin = as_user("admin")
+    code = places["grid"]["building"]
+    stale = admin.patch(f"/api/v1/buildings/{code}", json={"version": 0, "floors": 3})
+    assert_problem(stale, 409, "conflict.version")
+    documented = anonymous.get("/api/openapi.json").json["components"]["schemas"]["Problem"]["properties"]
+    assert set(stale.json) <= set(documented)
+
+
+def test_the_error_answers_every_operation_may_give_are_documented_as_problems(anonymous):
+    spec = anonymous.get("/api/openapi.json").json
+    for name in ("DEFAULT_ERROR", "UNPROCESSABLE_ENTITY"):
+        assert list(spec["components"]["responses"][name]["content"]) == [PROBLEM]
+
+
+# --- the database going away ---------------------------------------------------------------------
+
+def test_a_database_that_went_away_is_a_503_to_retry(as_user, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from app.places import services
+
+    def gone(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(services, "root_areas", gone)
+    response = as_user("city").get("/api/v1/areas")
+    assert_problem(response, 503, "server.unavailable")
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def test_a_connection_ended_by_the_server_mid_request_is_a_503_and_the_next_request_works(app, as_user, monkeypatch):
+    """On PostgreSQL: the backend serving the request is terminated (a restart, an administrator)."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+    from app.places import services
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("a PostgreSQL backend to terminate")
+    real = services.root_areas
+
+    def terminated(*args, **kwargs):
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        with db.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        return real(*args, **kwargs)
+
+    city = as_user("city")
+    monkeypatch.setattr(services, "root_areas", terminated)
+    response = city.get("/api/v1/areas")
+    assert_problem(response, 503, "server.unavailable")
+    assert int(response.headers["Retry-After"]) > 0
+    monkeypatch.setattr(services, "root_areas", real)
+    assert city.get("/api/v1/areas").status_code == 200

@@ -8,7 +8,7 @@ from app.api import problems
 from app.extensions import limiter
 
 from . import services
-from .auth import actor, forget_session, session_token, start_session
+from .auth import actor, forget_session, public, session_token, start_session
 from .schemas import (ActiveIn, ApiKeyIn, ApiKeySchema, IssuedKeySchema, LoginIn, PasswordIn, SessionSchema, UserIn,
                       UserSchema)
 
@@ -21,6 +21,7 @@ def _session():
 
 
 @blp.get("/session")
+@public
 @blp.response(200, SessionSchema)
 def get_session():
     """当前登录用户和 CSRF 令牌"""
@@ -28,6 +29,7 @@ def get_session():
 
 
 @blp.post("/session")
+@public
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"])
 @blp.arguments(LoginIn)
 @blp.response(200, SessionSchema)
@@ -39,6 +41,7 @@ def sign_in(data):
 
 
 @blp.delete("/session")
+@public
 @blp.response(204)
 def sign_out():
     """退出登录（该会话随即在服务器端失效）"""

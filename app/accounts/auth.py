@@ -226,6 +226,20 @@ def init_auth(app: Flask) -> None:
         # request, at about a tenth of an object-code look-up's cost. (tests: the 429s of both)
         app.before_request_funcs[None].remove(limiter._check_request_limit)
 
+    app.before_request(_authenticate_first)
+
+
+def _authenticate_first() -> None:
+    """An API call that needs an account is answered 401 before anything it sent is looked at: an
+    anonymous caller learns nothing from validation messages."""
+    view = current_app.view_functions.get(request.endpoint)
+    if (view is not None and request.path.startswith("/api/v1/") and not getattr(view, "public", False)
+            and not current_user.is_authenticated):
+        actor()
+
+
+def protect_cookie_sessions(app: Flask) -> None:
+    """CSRF check of writes; registered after the input guard (app/edge.py), since it reads the form."""
     @app.before_request
     def _csrf_for_cookie_sessions():
         # API keys travel in a header a browser never adds by itself, so only cookie sessions need it.
@@ -234,9 +248,15 @@ def init_auth(app: Flask) -> None:
             csrf.protect()
 
 
+def public(view):
+    """Marks an API view anyone may call without an account (a plate scan, a receipt, signing in)."""
+    view.public = True
+    return view
+
+
 def public_write(view):
     """Marks a view anyone may post to without an account (a public report): it acts as nobody, so
     a forged cross-site request could borrow nothing, and it needs no CSRF token (which would
     expire while a resident fills in a long form)."""
-    view.public_write = True
+    view.public = view.public_write = True
     return view

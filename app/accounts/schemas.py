@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields
 
-from app.api import BaseSchema, length, one_of
+from app.api import BaseSchema, UtcDateTime, length, one_of
 
 from .roles import PERMISSIONS, ROLES
 
@@ -56,10 +56,10 @@ class ApiKeySchema(Schema):
     name = fields.String()
     prefix = fields.String(metadata={"description": "密钥前 12 位，用于辨认"})
     user = fields.Function(lambda k: k.user.username)
-    created_at = fields.DateTime()
-    revoked_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    revoked_at = UtcDateTime(allow_none=True)
     calls = fields.Integer()
-    last_used_at = fields.DateTime(allow_none=True)
+    last_used_at = UtcDateTime(allow_none=True)
 
 
 class IssuedKeySchema(ApiKeySchema):

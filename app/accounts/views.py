@@ -5,6 +5,7 @@ from flask_login import login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from app.edge import database_id
 from app.errors import Problem, flatten_messages, invalid
 from app.extensions import db, limiter
 from app.places.models import Area
@@ -17,7 +18,7 @@ from .schemas import UserIn
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
 USER_FIELDS = {"username": "用户名", "display_name": "姓名", "role": "角色", "password": "密码",
-               "area_codes": "辖区代码", "object_codes": "权属对象编码", "name": "名称", "user_id": "用户"}
+               "area_codes": "辖区代码", "object_codes": "权属对象编码", "name": "名称", "user_id": "用户", "key_id": "密钥"}
 PASSWORD_FIELDS = {"current_password": "当前密码", "password": "新密码", "confirm": "再次输入新密码"}
 
 
@@ -89,6 +90,13 @@ def _load(schema, data: dict) -> dict:
         raise invalid(flatten_messages(e.messages)) from None
 
 
+def _chosen_id(name: str) -> int:
+    found = database_id(request.form.get(name))
+    if found is None:
+        raise Problem("validation.failed", field=name, detail=f"请从列表中选择{USER_FIELDS.get(name, '')}")
+    return found
+
+
 def _split(text: str) -> list[str]:
     return [part for part in text.replace("，", ",").replace(" ", ",").split(",") if part]
 
@@ -110,13 +118,13 @@ def users():
                 created = services.create_user(user, data)
                 flash(f"已创建用户 {created.username}")
             elif form["action"] == "toggle":
-                changed = services.set_active(user, int(form["user_id"]), form["active"] == "1")
+                changed = services.set_active(user, _chosen_id("user_id"), form["active"] == "1")
                 flash(f"已{'启用' if changed.active else '停用'} {changed.username}")
             elif form["action"] == "issue_key":
-                key, secret = services.issue_api_key(user, int(form["user_id"]), form.get("name", "").strip() or "接口")
+                key, secret = services.issue_api_key(user, _chosen_id("user_id"), form.get("name", "").strip() or "接口")
                 flash(f"已签发密钥“{key.name}”，请立即复制保存，它只显示这一次")
             elif form["action"] == "revoke_key":
-                key = services.revoke_api_key(user, int(form["key_id"]))
+                key = services.revoke_api_key(user, _chosen_id("key_id"))
                 flash(f"已吊销密钥“{key.name}”")
         except Problem as e:
             problem = e

@@ -6,7 +6,7 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from app.api import BaseSchema, length, one_of
+from app.api import BaseSchema, Day, UtcDateTime, length, one_of
 from app.places.addresses import address_text
 from app.places.schemas import AddressSchema
 from app.standards import credit_code, id_number
@@ -25,9 +25,7 @@ def standard_errors(found) -> None:
         raise ValidationError("；".join(errors))
 
 
-def _not_future(value: date) -> None:
-    if value > date.today():
-        raise ValidationError("日期不能晚于今天")
+EARLIEST_MOVE = date(1900, 1, 1)  # a move-in or move-out date of someone on record, at the earliest
 
 
 class ResidentIn(BaseSchema):
@@ -36,7 +34,7 @@ class ResidentIn(BaseSchema):
     id_number = fields.String(required=True, metadata={"description": "公民身份号码（18 位，末位可为 X）"})
     phone = fields.String(load_default=None, validate=PHONE)
     kind = fields.String(load_default="registered", validate=one_of(RESIDENT_KINDS))
-    moved_in = fields.Date(load_default=None, validate=_not_future)
+    moved_in = Day(earliest=EARLIEST_MOVE, load_default=None)
 
     @validates("id_number")
     def _id_number(self, value, **kwargs):
@@ -44,7 +42,7 @@ class ResidentIn(BaseSchema):
 
 
 class MoveOutIn(BaseSchema):
-    on = fields.Date(required=True, validate=_not_future, metadata={"description": "迁出日期"})
+    on = Day(earliest=EARLIEST_MOVE, required=True, metadata={"description": "迁出日期"})
     version = fields.Integer(required=True, strict=True)
 
 
@@ -107,8 +105,8 @@ class OrganisationIn(BaseSchema):
 class BindingSchema(Schema):
     id = fields.Integer()
     active = fields.Boolean()
-    started_at = fields.DateTime()
-    ended_at = fields.DateTime(allow_none=True)
+    started_at = UtcDateTime()
+    ended_at = UtcDateTime(allow_none=True)
     address = fields.Function(lambda b: AddressSchema().dump(b.room or b.door_plate))
 
 

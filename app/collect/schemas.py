@@ -6,9 +6,8 @@ import uuid
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.actuals.schemas import standard_errors
-from app.api import BaseSchema, lat_field, length, lon_field, one_of
+from app.api import BaseSchema, UtcDateTime, lat_field, length, lon_field, one_of
 from app.errors import flatten_messages, invalid
-from app.lifecycle import as_utc
 from app.standards import credit_code
 
 from .models import BUSINESS_KINDS, SUBMISSION_KINDS, SUBMISSION_STATUSES
@@ -32,9 +31,7 @@ class PositionIn(BaseSchema):
 class _SubmissionIn(BaseSchema):
     id = fields.String(required=True, validate=client_uuid, metadata={"description": "手机生成的 UUID；同一提交重发时不变"})
     kind = fields.String(required=True, validate=one_of(SUBMISSION_KINDS))
-    captured_at = fields.AwareDateTime(load_default=None, default_timezone=None,
-                                       error_messages={"invalid": "应为带时区的时间，如 2026-11-26T10:00:00+08:00",
-                                                       "invalid_awareness": "应带时区"})
+    captured_at = UtcDateTime(load_default=None, metadata={"description": "拍摄时间（带时区）"})
     position = fields.Nested(PositionIn, load_default=None, allow_none=True)
     plate_token = fields.String(load_default=None, validate=length(16, 32), metadata={"description": "扫到的门牌令牌"})
     note = fields.String(load_default=None, validate=length(1, 200))
@@ -76,7 +73,8 @@ def load_submission(raw) -> dict:
     """The validated body, by its kind; a 422 naming every bad field otherwise."""
     if not isinstance(raw, dict):
         raise invalid({"_body": "应为 JSON 对象"})
-    schema = SCHEMAS.get(raw.get("kind"))
+    kind = raw.get("kind")
+    schema = SCHEMAS.get(kind) if isinstance(kind, str) else None
     if schema is None:
         raise invalid({"kind": "只能是：" + "、".join(f"{k}（{v}）" for k, v in SUBMISSION_KINDS.items())})
     try:
@@ -95,9 +93,9 @@ class SubmissionSchema(Schema):
     address_code = fields.Function(lambda s: s.door_plate.object_code)
     data = fields.Dict()
     photos = fields.List(fields.String(), attribute="photo_hashes")
-    # In UTC with its zone, whether just written or read back (SQLite keeps times without one), so
-    # that a replay's answer is the first answer to the byte.
-    received_at = fields.Function(lambda s: as_utc(s.received_at).isoformat(), metadata={"format": "date-time"})
+    # In UTC with its zone, whether just written or read back, so that a replay's answer is the first
+    # answer to the byte.
+    received_at = UtcDateTime()
     organisation_code = fields.Function(lambda s: s.organisation.object_code if s.organisation else None)
     version = fields.Integer(metadata={"description": "更正时作为 revision 发回"})
     step_label = fields.String(allow_none=True, metadata={"description": "正在等待的审核环节"})

@@ -3,6 +3,7 @@ the comparison, and read the report (counts, per district, rows with reasons, ta
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ from flask_login import login_required
 
 from app.accounts.auth import actor
 from app.api import upload_limit
+from app.edge import database_id
 from app.errors import Problem
 from app.rules import require
 
@@ -19,6 +21,7 @@ from . import registers, report as reports, services
 from .models import CLASSES, DISPATCH, HELD, REASONS
 
 bp = Blueprint("compare", __name__, template_folder="templates", url_prefix="/compare")
+STASH = re.compile(r"[0-9a-f]{24}")  # secrets.token_hex(12)
 LABELS = {"kind": "登记表类别", "department": "报送部门", "file": "文件", **registers.LABELS}
 
 
@@ -66,8 +69,10 @@ def upload():
     form = {k: request.form.get(k, "") for k in ("kind", "department", "stash")}
     data, filename = upload_parts()
     stash = form["stash"]
+    if not STASH.fullmatch(stash):  # a name this page made, never a path
+        stash = ""
     if not data and stash:  # the file of the first try, kept while the columns are mapped
-        path = _stash_dir() / f"{Path(stash).name}"
+        path = _stash_dir() / stash
         if path.exists():
             data, filename = path.read_bytes(), json.loads(path.with_suffix(".json").read_text())["filename"]
     mapping = {name: request.form.get(f"map_{name}", "") for name, _, _ in registers.FIELDS} \
@@ -99,7 +104,7 @@ def register(register_id):
     klass = request.args.get("class") if request.args.get("class") in CLASSES else None
     reason = request.args.get("reason") if request.args.get("reason") in REASONS else None
     dispatch = request.args.get("dispatch") if request.args.get("dispatch") in DISPATCH else None
-    after = request.args.get("after", type=int) or 0
+    after = database_id(request.args.get("after")) or 0
     rows = services.rows(reg, klass, reason, dispatch, after) if reg.status == "done" else []
     return render_template("compare/register.html", reg=reg, report=reports.report(reg), rows=rows, klass=klass,
                            reason=reason, dispatch=dispatch, classes=CLASSES, reasons=REASONS, dispatches=DISPATCH,

@@ -66,7 +66,7 @@ def export_geojson(code):
 
 
 @blp.post("/areas/<code>/exports")
-@blp.arguments(ExportIn)
+@blp.arguments(ExportIn, required=False)  # every field has a default
 @blp.response(202, JobSchema)
 @problems(blp, "resource.not_found", "auth.forbidden", "validation.failed")
 def start_export(data, code):
@@ -159,7 +159,7 @@ def create_building(data):
     return services.create_building(actor(), data)
 
 
-@blp.patch("/buildings/<code>")
+@blp.patch("/buildings/<digits:code>")  # not /buildings/nearby
 @blp.arguments(BuildingPatch)
 @blp.response(200, BuildingSchema)
 @problems(blp, "resource.not_found", "conflict.version", *WRITE_PROBLEMS)

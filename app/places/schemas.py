@@ -4,7 +4,7 @@ from __future__ import annotations
 import geojson
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.api import BaseSchema, PageSchema, between, lat_field, length, lon_field, one_of
+from app.api import BaseSchema, PageSchema, UtcDateTime, between, lat_field, length, lon_field, one_of
 from app.lifecycle import Lifecycle
 from app.standards import coords
 
@@ -209,7 +209,7 @@ class StatusIn(BaseSchema):
 
 
 class HistorySchema(Schema):
-    at = fields.DateTime()
+    at = UtcDateTime()
     actor = fields.String(attribute="actor_name")
     action = fields.String()
     version = fields.Integer(allow_none=True)

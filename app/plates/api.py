@@ -6,7 +6,7 @@ from urllib.parse import quote
 from flask import Response, current_app, url_for
 from flask_smorest import Blueprint
 
-from app.accounts.auth import actor
+from app.accounts.auth import actor, public
 from app.api import problems
 from app.extensions import limiter
 from app.jobs.schemas import JobSchema
@@ -19,6 +19,7 @@ scan_limit = limiter.limit(lambda: current_app.config["RATELIMIT_PLATE_SCAN"])
 
 
 @blp.get("/plates/<token>")
+@public
 @scan_limit
 @blp.response(200, ScanSchema)
 @problems(blp, "plate.unknown", "request.rate_limited")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.api import BaseSchema, length, one_of
+from app.api import BaseSchema, UtcDateTime, length, one_of
 from app.places.addresses import address_text, area_id_of, area_index, location_of
 
 from .models import PLATE_LABELS
@@ -28,8 +28,8 @@ class PlateSchema(Schema):
     kind_label = fields.String(attribute="label")
     status = fields.String(metadata={"enum": ["active", "replaced", "revoked"]})
     status_label = fields.String()
-    issued_at = fields.DateTime()
-    ended_at = fields.DateTime(allow_none=True)
+    issued_at = UtcDateTime()
+    ended_at = UtcDateTime(allow_none=True)
     reason = fields.String(allow_none=True)
     prints = fields.Integer(metadata={"description": "已打印次数"})
 

@@ -78,6 +78,8 @@ def tile_grid(lon: float, lat: float) -> dict | None:
 def printing():
     """Pick an area and plate kinds, preview one plate, start a batch."""
     user = actor()
+    if not user.can("plates.manage"):  # with or without an area chosen
+        raise Problem("auth.forbidden", "只有系统管理员可以打印门牌")
     area_code = request.args.get("area", "").strip()
     area = counts = problem = None
     samples: dict[str, str] = {}
@@ -89,8 +91,6 @@ def printing():
             samples = {k: services.first_target(user, area, k) for k in PLATE_LABELS if counts[k]}
         except Problem as e:
             problem = e
-    elif not user.can("plates.manage"):
-        raise Problem("auth.forbidden", "只有系统管理员可以打印门牌")
     jobs = db.session.scalars(select(Job).where(Job.created_by_id == user.id, Job.kind == "plates_pdf")
                               .order_by(Job.created_at.desc()).limit(10)).all()
     from .qr import qr_version

@@ -6,9 +6,9 @@ from flask import request, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from app.accounts.auth import public_write
-from app.api import problems
-from app.errors import Problem
+from app.accounts.auth import public, public_write
+from app.api import UtcDateTime, problems
+from app.errors import Problem, invalid
 
 from . import services
 from .views import FORMS, HONEYPOT, client_limit, plate_limit, receipt_limit
@@ -27,8 +27,25 @@ class StateSchema(Schema):
     kind = fields.String()
     status = fields.String()
     state = fields.String(metadata={"description": "已受理、审核中、需补充信息、已办结"})
-    received_at = fields.DateTime()
-    decided_at = fields.DateTime(allow_none=True)
+    received_at = UtcDateTime()
+    decided_at = UtcDateTime(allow_none=True)
+
+
+def _as_form(body: dict) -> None:
+    """The body holds what the page's form would: text, a list of text for the boxes ticked
+    (`changes`), true or text for the consent, null for nothing; else a 422 naming the field."""
+    errors = {}
+    for name, value in body.items():
+        if value is None:
+            continue
+        if name == "changes":
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        else:
+            ok = isinstance(value, str) or (name == "consent" and isinstance(value, bool))
+        if not ok:
+            errors[name] = "应为文本的列表" if name == "changes" else "应为文本"
+    if errors:
+        raise invalid(errors)
 
 
 def _receipt(report) -> dict:
@@ -50,6 +67,7 @@ def file_report(token, kind):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise Problem("request.invalid", "请求体应为 JSON 对象")
+    _as_form(body)
     if body.get(HONEYPOT):
         return _receipt(services.decoy())
     if kind not in FORMS:
@@ -58,6 +76,7 @@ def file_report(token, kind):
 
 
 @blp.get("/receipts/<receipt_token>")
+@public
 @receipt_limit
 @blp.response(200, StateSchema)
 @problems(blp, "resource.not_found", "request.rate_limited")

@@ -13,20 +13,21 @@ import json
 import re
 import secrets
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from types import SimpleNamespace
 
+from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import privacy
 from app.actuals.models import Binding, Organisation
+from app.api import Day
 from app.audit.services import record
 from app.collect.models import Submission, SubmissionPhoto
 from app.collect.services import checked_photo, store_photo
 from app.errors import Problem, invalid
 from app.extensions import db
-from app.lifecycle import utcnow
 from app.places.addresses import address_text, area_id_of, chain_text, door_plate_of, full_text
 from app.places.models import Building, DoorPlate, Room, Unit
 from app.plates import services as plates
@@ -149,21 +150,20 @@ def _labelled(label: str, message: str) -> str:
     return message if message.startswith(label) else f"{label}{message}"
 
 
+# A move-in date may be declared up to a month ahead (before the move).
+MOVED_IN = Day(earliest=date(1950, 1, 1), days_ahead=31,
+               error_messages={"invalid": "应为“年-月-日”，如 2026-03-01"})
+
+
 def _date(form, name: str, errors: dict) -> date | None:
     raw = _text(form, name, errors, most=10)
     if raw is None:
         return None
     try:
-        value = date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = f"{LABELS[name]}应为“年-月-日”，如 2026-03-01"
+        return MOVED_IN.deserialize(raw)
+    except ValidationError as e:
+        errors[name] = LABELS[name] + e.messages[0]
         return None
-    today = utcnow().date()
-    if value > today + timedelta(days=31):
-        errors[name] = f"{LABELS[name]}不能晚于一个月后"
-    elif value < date(1950, 1, 1):
-        errors[name] = f"{LABELS[name]}不能早于 1950 年"
-    return value
 
 
 def _chosen(form, name: str, among: list, errors: dict):

@@ -45,7 +45,7 @@ def get_item(client_id):
 
 
 @blp.post("/items/<client_id>/<any(claim, release, approve, reject, return, rebase):action>")
-@blp.arguments(DecisionIn)
+@blp.arguments(DecisionIn, required=False)  # claim and release need nothing
 @blp.response(200, ReviewItemSchema)
 @problems(blp, "resource.not_found", "review.not_your_step", "review.claimed", "review.conflict",
           "state.not_allowed", "conflict.version", "validation.failed", "binding.already_bound")
@@ -80,7 +80,7 @@ def reveal_personal(client_id):
 
 
 @blp.post("/bulk-approve")
-@blp.arguments(BulkIn)
+@blp.arguments(BulkIn, required=False)
 @blp.alt_response(202, schema=JobSchema, description="已开始批量通过（后台任务，见 Location）")
 @blp.response(200, description="预演结果：条数、会失败的条目及原因")
 @problems(blp, "validation.failed", "auth.forbidden")
@@ -94,7 +94,7 @@ def bulk_approve(data):
 
 
 @blp.post("/export")
-@blp.arguments(QueueExportIn)
+@blp.arguments(QueueExportIn, required=False)
 @blp.response(202, JobSchema)
 @problems(blp, "validation.failed", "auth.forbidden")
 def export(data):

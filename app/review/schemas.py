@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.api import BaseSchema, length, one_of
+from app.api import BaseSchema, UtcDateTime, length, one_of
 from app.collect.models import SUBMISSION_KINDS
 from app.collect.schemas import SubmissionSchema
-from app.lifecycle import as_utc
 
 from .apply import FLAGS
 from .models import REVIEWERS
@@ -21,8 +20,7 @@ class FilterIn(BaseSchema):
     has_photo = fields.Boolean(load_default=None)
     flag = fields.String(load_default=None, validate=one_of(FLAGS))
     sort = fields.String(load_default="oldest", validate=one_of({"oldest": "最早的在前", "newest": "最新的在前"}))
-    as_of = fields.AwareDateTime(load_default=None, metadata={"description": "批量通过：预演时的时间（预演结果的 filter 中给出）"},
-                                 error_messages={"invalid": "应为带时区的时间", "invalid_awareness": "应带时区"})
+    as_of = UtcDateTime(load_default=None, metadata={"description": "批量通过：预演时的时间（预演结果的 filter 中给出）"})
     last_id = fields.Integer(load_default=None, validate=validate.Range(0, error="应为非负整数"),
                              metadata={"description": "批量通过：预演时选中的最后一条（预演结果的 filter 中给出）"})
 
@@ -37,7 +35,7 @@ class ReviewItemSchema(SubmissionSchema):
     step_role = fields.String(allow_none=True)
     flags = fields.Function(lambda s: [{"code": c, "label": FLAGS.get(c, c)} for c in s.flags or []])
     claimed_by_id = fields.Integer(allow_none=True)
-    claimed_until = fields.Function(lambda s: as_utc(s.claimed_until).isoformat() if s.claimed_until else None)
+    claimed_until = UtcDateTime(allow_none=True)
     collector_id = fields.Integer(allow_none=True)
     public = fields.Boolean(metadata={"description": "居民扫码申报（没有采集人）"})
     lon = fields.Float(allow_none=True)

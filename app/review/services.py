@@ -19,6 +19,7 @@ from app.accounts.models import User
 from app.actuals.models import Organisation
 from app.audit.models import AuditLog
 from app.collect.models import SUBMISSION_KINDS, Submission, SubmissionPhoto
+from app.edge import database_id
 from app.errors import Problem
 from app.extensions import db
 from app.jobs.services import enqueue, job_kind, result_file
@@ -128,7 +129,7 @@ def _uncursor(cursor: str | None) -> int | None:
         value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except ValueError:
         value = None
-    if not isinstance(value, int):
+    if not isinstance(value, int) or database_id(value) is None:
         raise Problem("validation.failed", field="cursor", detail="翻页标记无效，请从第一页重新打开")
     return value
 

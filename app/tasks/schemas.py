@@ -18,7 +18,7 @@ class AnswerIn(BaseSchema):
     submission = fields.String(load_default=None, validate=client_uuid,
                                metadata={"description": "已更正时：那份新采集提交的 id"})
     position = fields.Nested(PositionIn, load_default=None, allow_none=True)
-    answered_at = fields.AwareDateTime(load_default=None, error_messages={"invalid": "应为带时区的时间"})
+    answered_at = UtcDateTime(load_default=None)
 
     @validates_schema
     def _needs(self, data, **kwargs):

@@ -76,7 +76,7 @@ def test_bad_resident_input_names_the_field_and_rule(app, as_user, places):
         ({"id_number": "11010519491231"}, "id_number", "18"),
         ({"phone": "12345"}, "phone", "手机号"),
         ({"kind": "tourist"}, "kind", "只能是"),
-        ({"moved_in": "2999-01-01"}, "moved_in", "不能晚于今天"),
+        ({"moved_in": "2999-01-01"}, "moved_in", "应在 1900-01-01 到"),
         ({"room_code": places["township"]["building"]}, "room_code", "户室"),
         ({"name": ""}, "name", "长度"),
     ]

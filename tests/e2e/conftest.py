@@ -11,13 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +18,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from tests.serve import ROOT, free_port, gunicorn, log_tail
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking"]
-ROOT = Path(__file__).resolve().parents[2]
 # Screenshots go to the run's temporary folder; SCREENSHOTS=docs/screenshots refreshes the README's.
 SCREENSHOTS = Path(os.environ.get("SCREENSHOTS") or Path(os.environ["YIBIAO_INSTANCE"]).parent / "screenshots")
 DESKTOP = {"width": 1280, "height": 800}
@@ -40,16 +34,7 @@ class Server:
     pwa_dir: Path | None  # the field app's files it serves: a copy, so that a test can deploy a new version
 
     def log_tail(self, lines: int = 60) -> str:
-        try:
-            return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return log_tail(self.log, lines)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -63,7 +48,7 @@ def _chromium_installed():
 def serve(app, folder: Path, pwa_dir: Path | None = None, **settings):
     """The app served by gunicorn (2 workers) from a subprocess on a free port, as in production, with
     `settings` added to its environment; stopped when the block ends. Its log goes to `folder`."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = os.environ.copy()
     # The database and instance directory (with its keys) of the `app` fixture, taken from its config:
@@ -84,35 +69,8 @@ def serve(app, folder: Path, pwa_dir: Path | None = None, **settings):
     # The limits count where a deployment's do without Redis: in the instance's file all workers share.
     env.pop("RATELIMIT_STORAGE_URI", None)
     log = folder / "gunicorn.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-             "--timeout", "60", "--graceful-timeout", "5", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = Server(url, log, pwa_dir)
-    deadline = time.monotonic() + 30
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"the server exited with {proc.returncode} before answering:\n{server.log_tail()}")
-        try:
-            with urllib.request.urlopen(url + "/login", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"the server did not answer {url}/login within 30 s:\n{server.log_tail()}")
-        time.sleep(0.1)
-    try:
-        yield server
-    finally:
-        proc.send_signal(signal.SIGINT)  # gunicorn's quick shutdown; SIGTERM would wait for the job threads
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with gunicorn(port, env, log):
+        yield Server(url, log, pwa_dir)
 
 
 @pytest.fixture(scope="session")
