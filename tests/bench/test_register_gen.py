@@ -121,16 +121,19 @@ def test_planted_problems_are_what_they_say(db_path):
 
 
 def test_register_file_reads_back(app, db_path, tmp_path):
-    from app.compare.registers import check_rows, map_columns, read_table
+    from app.compare.registers import RegisterFile, inspect, map_columns, records
 
     rows, truth = register_gen.generate(db_path, ROWS, 3)
     path = tmp_path / "register.xlsx"
     register_gen.write_xlsx(rows, path)
     assert register_gen.read_truth(register_gen.write_truth(truth, path)) == truth
     with app.app_context():
-        table = read_table(path.read_bytes(), path.name)
-        good, bad = check_rows(table, map_columns(table.headers))
-    assert table.headers == register_gen.HEADER
+        upload = inspect(path.read_bytes(), path.name)  # as at upload, then as the job reads it
+        with RegisterFile(path, upload.format) as source:
+            read = list(records(source, map_columns(upload.headers)))
+    good = [r for r in read if "errors" not in r]
+    bad = [r for r in read if "errors" in r]
+    assert upload.headers == register_gen.HEADER
     # Every row comes back as written; only an altered code may be refused or flagged by the reader.
     assert len(good) + len(bad) == len(rows)
     assert all(truth[b["row"] - 2]["type"] == "invalid_code" and set(b["errors"]) == {"credit_code"} for b in bad)
