@@ -20,6 +20,7 @@ def create_app(config_class: type = Config) -> Flask:
     from app.actuals import api as actuals_api
     from app.api import allow_larger_uploads, require_json_bodies
     from app.collect import api as collect_api
+    from app.collect import images
     from app.collect import views as collect_views
     from app.compare import api as compare_api
     from app.compare import views as compare_views
@@ -61,6 +62,7 @@ def create_app(config_class: type = Config) -> Flask:
         else:
             _ping_after_idle(db.engine, app.config)
 
+    images.init_app(app)
     allow_larger_uploads(app)
     init_auth(app)
     require_json_bodies(app)
