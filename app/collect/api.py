@@ -37,11 +37,11 @@ def put_photo(sha256):
 
 @blp.route(f"/photos/{SHA256_PATH}", methods=["GET"])
 @blp.doc(responses={"200": {"description": "照片（服务器重新编码后的副本：方向已摆正、无 EXIF）；"
-                                          "HEAD 只回答是否已有这张照片（200/404）",
+                                          "HEAD 只回答是否已有这张照片（200/404），规则与 GET 相同",
                             "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}})
 @problems(blp, "resource.not_found", "photo.unreadable")
 def get_photo(sha256):
-    """查看照片（上传者本人，或能看到引用它的提交的人）；HEAD：服务器是否已有"""
+    """查看照片（上传者本人，或能看到引用它的提交、任务的人）；HEAD：服务器是否已有（无权查看的照片与没有的一样：404）"""
     if request.method == "HEAD":
         if not services.has_photo(actor(), sha256):
             raise Problem("resource.not_found")

@@ -102,26 +102,34 @@ def store_photo(row: dict, data: bytes, uploaded_by_id: int | None, connection=N
 
 
 def has_photo(actor, sha256: str) -> bool:
-    require(actor, "collect.submit")
-    return db.session.get(Photo, sha256) is not None
+    """Whether the server has a photo the actor may see (see `photo_for`): anyone else's is as
+    absent as one never sent."""
+    return _within_reach(actor, db.session.get(Photo, sha256))
 
 
 def photo_for(actor, sha256: str) -> tuple[bytes, str]:
-    """A photo's bytes for someone who uploaded it or can see a submission showing it: always the
+    """A photo's bytes for someone who uploaded it or can see something showing it: always the
     server's re-encoded copy (upright, no EXIF), made now if its background job has not run yet (or
     was lost when a worker stopped). Problems: resource.not_found, photo.unreadable."""
-    photo = db.session.get(Photo, sha256)
-    if photo is None:
+    if not _within_reach(actor, db.session.get(Photo, sha256)):
         raise Problem("resource.not_found")
-    if photo.uploaded_by_id != actor.id:
-        require(actor, "actuals.read")
-        shown = visible(actor, Submission).join(SubmissionPhoto).where(SubmissionPhoto.photo_sha256 == sha256)
-        if db.session.scalar(shown.limit(1)) is None and not _shown_by_task(actor, sha256):
-            raise Problem("resource.not_found")
     store = photo_store()
     if not store.has(sha256, "display"):
         reencode(sha256)
     return store.read(sha256, "display"), "image/jpeg"
+
+
+def _within_reach(actor, photo: Photo | None) -> bool:
+    """Whether the actor uploaded the photo, or may read what shows it: a submission or a task in
+    their jurisdiction, or a task's answer there."""
+    if photo is None:
+        return False
+    if photo.uploaded_by_id == actor.id:
+        return True
+    if not actor.can("actuals.read"):
+        return False
+    shown = visible(actor, Submission).join(SubmissionPhoto).where(SubmissionPhoto.photo_sha256 == photo.sha256)
+    return db.session.scalar(shown.limit(1)) is not None or _shown_by_task(actor, photo.sha256)
 
 
 def _shown_by_task(actor, sha256: str) -> bool:
