@@ -135,7 +135,7 @@ def main() -> None:
         for label, data in photos(args.limit).items():
             path = scratch / label.replace(" ", "_").replace("×", "x")
             path.write_bytes(data)
-            runs.append((f"{label} ({len(data) / 1024:,.0f} KB)", path, 1))
+            runs.append((f"{label} ({len(data):,} bytes)", path, 1))
             if args.parallel > 1 and label.startswith("largest progressive"):
                 runs.append((f"{label}, {args.parallel} at once", path, args.parallel))
         print(f"\n{'photo':<52} {'tree':<10} {'RSS before':>10} {'peak':>8} {'growth':>8} {'time':>7}  ended")
