@@ -70,6 +70,9 @@ class Config:
     # Field photos, stored by hash (app/collect/storage.py); the phone sends at most 2048 px JPEGs.
     PHOTO_STORAGE_ROOT = Path(os.environ.get("PHOTO_STORAGE_ROOT", INSTANCE_DIR / "photos"))
     PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", 8 * 1024 * 1024))
+    # Pixels (width × height), read from the header before anything is decoded: a few KB can claim
+    # 12000 × 12000. 40 million leaves room for a camera's original; decoding one takes up to 160 MB.
+    PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", 40_000_000))
     # The most buildings a phone downloads for offline work (a township's worth, with room to spare).
     PACK_MAX_BUILDINGS = int(os.environ.get("PACK_MAX_BUILDINGS", 30000))
     # Compressed are only the responses marked so (the address pack, a phone's largest download on a

@@ -20,6 +20,7 @@ def create_app(config_class: type = Config) -> Flask:
     from app.actuals import api as actuals_api
     from app.api import allow_larger_uploads, require_json_bodies
     from app.collect import api as collect_api
+    from app.collect import images
     from app.collect import views as collect_views
     from app.compare import api as compare_api
     from app.compare import views as compare_views
@@ -64,6 +65,7 @@ def create_app(config_class: type = Config) -> Flask:
             _ping_after_idle(db.engine, app.config)
         init_keys(app, has_sealed_data)
 
+    images.init_app(app)
     # The order of the checks before every view: the body limit, who is calling (an anonymous
     # caller is answered 401 before anything else), what the database can store, CSRF, JSON only.
     allow_larger_uploads(app)

@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFError
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import exc
 from sqlalchemy.orm.exc import StaleDataError
+from PIL.Image import DecompressionBombError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "photo.missing": (422, "提交引用的照片尚未上传"),
     "photo.hash_mismatch": (422, "照片内容与其 SHA-256 不符"),
     "photo.unreadable": (422, "照片文件已损坏"),
+    "photo.too_many_pixels": (422, "照片像素超过上限"),
     "pack.too_large": (422, "辖区过大，无法整体下载到手机"),
     "request.rate_limited": (429, "请求过于频繁，请稍后再试"),
     "server.error": (500, "服务器内部错误，已记录，请稍后再试"),
@@ -252,6 +254,12 @@ def register_error_handlers(app: Flask) -> None:
 
         db.session.rollback()
         return render(Problem("conflict.version", "数据刚刚已被他人修改，请刷新后查看最新内容再操作"))
+
+    @app.errorhandler(DecompressionBombError)
+    def handle_image_bomb(e: DecompressionBombError):
+        # Pillow's own limit (app/collect/images.py), for an image opened some other way than a photo
+        limit = current_app.config["PHOTO_MAX_PIXELS"] // 10000
+        return render(Problem("photo.too_many_pixels", f"图片像素超过上限 {limit} 万像素，请缩小后重传"))
 
     @app.get("/api/problems")
     def problem_catalogue():

@@ -47,3 +47,21 @@ def approve_all_steps(as_user, client_id: str) -> dict:
             f"/api/v1/review/items/{client_id}/approve", json={})
         assert answer.status_code == 200, answer.json
     return answer.json
+
+
+def one_colour_png(width: int, height: int, colour_type: int = 0, bit_depth: int = 1) -> bytes:
+    """A PNG of width × height pixels all of one colour, made row by row so that it is never whole in
+    memory: 12000 × 12000 one-bit pixels is a file of ~17 KB (a decompression bomb). colour_type 6
+    with bit_depth 8 is RGBA."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}[colour_type]
+    row = bytes(1 + (width * channels * bit_depth + 7) // 8)  # filter byte 0, then the row, all zero
+    packer = zlib.compressobj(9)
+    pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")

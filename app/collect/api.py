@@ -25,8 +25,8 @@ SHA256_PATH = "<sha256>"
 @blp.doc(requestBody={"required": True, "description": "照片原始字节（JPEG、PNG 或 WebP），地址中的 SHA-256 须与内容一致",
                       "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}},
          responses={"200": {"description": "已有这张照片，未重复保存"}, "201": {"description": "已保存"}})
-@problems(blp, "photo.too_large", "photo.unsupported_type", "photo.hash_mismatch", "photo.unreadable",
-          "request.too_large", "auth.forbidden")
+@problems(blp, "photo.too_large", "photo.unsupported_type", "photo.hash_mismatch", "photo.too_many_pixels",
+          "photo.unreadable", "request.too_large", "auth.forbidden")
 def put_photo(sha256):
     """上传照片（按内容的 SHA-256 存放；已有的照片不会再存一次）"""
     photo, created = services.put_photo(actor(), sha256, request.get_data(cache=False))
@@ -37,11 +37,11 @@ def put_photo(sha256):
 
 @blp.route(f"/photos/{SHA256_PATH}", methods=["GET"])
 @blp.doc(responses={"200": {"description": "照片（服务器重新编码后的副本：方向已摆正、无 EXIF）；"
-                                          "HEAD 只回答是否已有这张照片（200/404）",
+                                          "HEAD 只回答是否已有这张照片（200/404），规则与 GET 相同",
                             "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}})
-@problems(blp, "resource.not_found")
+@problems(blp, "resource.not_found", "photo.unreadable")
 def get_photo(sha256):
-    """查看照片（上传者本人，或能看到引用它的提交的人）；HEAD：服务器是否已有"""
+    """查看照片（上传者本人，或能看到引用它的提交、任务的人）；HEAD：服务器是否已有（无权查看的照片与没有的一样：404）"""
     if request.method == "HEAD":
         if not services.has_photo(actor(), sha256):
             raise Problem("resource.not_found")

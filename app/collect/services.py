@@ -15,7 +15,6 @@ import logging
 import re
 
 from flask import current_app
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import JSON, String, Text, bindparam, cast, func, insert, inspect, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.exc import IntegrityError
@@ -40,32 +39,23 @@ from app.review import chains as review_chains
 from app.rules import insert_or_ignore, require, visible
 from app.standards import credit_code
 
+from . import images
 from .models import BUSINESS_KINDS, SUBMISSION_STATUSES, Photo, Submission, SubmissionPhoto
 from .schemas import load_submission
 from .storage import photo_store
 
 log = logging.getLogger(__name__)
 
-PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
-DISPLAY_MAX_PX = 2048
 SHA256 = re.compile(r"[0-9a-f]{64}")
 PENDING = ("submitted", "in_review", "returned")
 
 
 # --- photos ----------------------------------------------------------------------------------
 
-def _sniff(data: bytes) -> str | None:
-    for magic, content_type in PHOTO_TYPES.items():
-        if data.startswith(magic):
-            return content_type
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
 def put_photo(actor, sha256: str, data: bytes) -> tuple[Photo, bool]:
     """Store a photo under the SHA-256 of its bytes; (photo, False) if it was already there.
-    Problems: photo.too_large, photo.unsupported_type, photo.hash_mismatch, photo.unreadable."""
+    Problems: photo.too_large, photo.unsupported_type, photo.hash_mismatch, photo.too_many_pixels,
+    photo.unreadable."""
     require(actor, "collect.submit")
     if not SHA256.fullmatch(sha256):
         raise Problem("validation.failed", field="sha256", detail="照片地址应为 64 位小写十六进制的 SHA-256")
@@ -83,23 +73,20 @@ def put_photo(actor, sha256: str, data: bytes) -> tuple[Photo, bool]:
 
 
 def checked_photo(data: bytes, field: str | None = None, expected_sha256: str | None = None) -> dict:
-    """The photo's row, or the problem with it (naming `field`)."""
+    """The photo's row, or the problem with it (naming `field`): its bytes, its type, its hash, then
+    its pixels, counted from its header, and the file read to its end (app/collect/images.py)."""
     limit = current_app.config["PHOTO_MAX_BYTES"]
     if len(data) > limit:
         raise Problem("photo.too_large", f"照片 {len(data) / 1048576:.1f} MB，超过上限 {limit / 1048576:.0f} MB；"
                       "请在手机上压缩后重传", field=field)
-    content_type = _sniff(data)
+    content_type = images.content_type(data)
     if content_type is None:
         raise Problem("photo.unsupported_type", "只接受 JPEG、PNG 或 WebP 照片", field=field)
     sha256 = hashlib.sha256(data).hexdigest()
     if expected_sha256 not in (None, sha256):
         raise Problem("photo.hash_mismatch", f"照片内容的 SHA-256 是 {sha256}，与地址中的 {expected_sha256} 不符；"
                       "照片可能在传输中损坏，请重传", field="sha256")
-    try:
-        with Image.open(io.BytesIO(data)) as image:  # reads the header only
-            width, height = image.size
-    except (UnidentifiedImageError, OSError):
-        raise Problem("photo.unreadable", "照片文件已损坏，无法读取，请重新拍摄", field=field) from None
+    width, height = images.checked_size(data, field)
     return {"sha256": sha256, "size": len(data), "content_type": content_type,
             "width": width, "height": height}
 
@@ -116,30 +103,34 @@ def store_photo(row: dict, data: bytes, uploaded_by_id: int | None, connection=N
 
 
 def has_photo(actor, sha256: str) -> bool:
-    require(actor, "collect.submit")
-    return db.session.get(Photo, sha256) is not None
+    """Whether the server has a photo the actor may see (see `photo_for`): anyone else's is as
+    absent as one never sent."""
+    return _within_reach(actor, db.session.get(Photo, sha256))
 
 
 def photo_for(actor, sha256: str) -> tuple[bytes, str]:
-    """A photo's bytes for someone who uploaded it or can see a submission showing it: always the
+    """A photo's bytes for someone who uploaded it or can see something showing it: always the
     server's re-encoded copy (upright, no EXIF), made now if its background job has not run yet (or
     was lost when a worker stopped). Problems: resource.not_found, photo.unreadable."""
-    photo = db.session.get(Photo, sha256)
-    if photo is None:
+    if not _within_reach(actor, db.session.get(Photo, sha256)):
         raise Problem("resource.not_found")
-    if photo.uploaded_by_id != actor.id:
-        require(actor, "actuals.read")
-        shown = visible(actor, Submission).join(SubmissionPhoto).where(SubmissionPhoto.photo_sha256 == sha256)
-        if db.session.scalar(shown.limit(1)) is None and not _shown_by_task(actor, sha256):
-            raise Problem("resource.not_found")
     store = photo_store()
     if not store.has(sha256, "display"):
-        try:
-            reencode(sha256)
-        except (UnidentifiedImageError, OSError):
-            log.exception("photo %s cannot be re-encoded", sha256)
-            raise Problem("photo.unreadable", "照片文件已损坏，无法显示") from None
+        reencode(sha256)
     return store.read(sha256, "display"), "image/jpeg"
+
+
+def _within_reach(actor, photo: Photo | None) -> bool:
+    """Whether the actor uploaded the photo, or may read what shows it: a submission or a task in
+    their jurisdiction, or a task's answer there."""
+    if photo is None:
+        return False
+    if photo.uploaded_by_id == actor.id:
+        return True
+    if not actor.can("actuals.read"):
+        return False
+    shown = visible(actor, Submission).join(SubmissionPhoto).where(SubmissionPhoto.photo_sha256 == photo.sha256)
+    return db.session.scalar(shown.limit(1)) is not None or _shown_by_task(actor, photo.sha256)
 
 
 def _shown_by_task(actor, sha256: str) -> bool:
@@ -153,11 +144,14 @@ def _shown_by_task(actor, sha256: str) -> bool:
 
 def reencode(sha256: str) -> None:
     """Make the display copy: turned upright by its EXIF orientation, at most 2048 px, JPEG, with
-    no EXIF (the phone strips location, but the server does not rely on it)."""
+    no EXIF (the phone strips location, but the server does not rely on it).
+    Problems: photo.unreadable (a photo stored before uploads were checked as they are now)."""
     store = photo_store()
-    with Image.open(store.path(sha256)) as image:
-        upright = ImageOps.exif_transpose(image).convert("RGB")
-    upright.thumbnail((DISPLAY_MAX_PX, DISPLAY_MAX_PX))
+    try:
+        upright = images.display_copy(store.read(sha256))
+    except Problem as problem:
+        log.warning("photo %s has no display copy: %s", sha256, problem.detail)
+        raise
     out = io.BytesIO()
     upright.save(out, "JPEG", quality=85)  # optimize=True: ~20 % smaller, twice the time to save
     store.put(sha256, out.getvalue(), "display")
@@ -168,7 +162,10 @@ def reencode(sha256: str) -> None:
 
 @huey.task(retries=2, retry_delay=30)
 def reencode_photo(sha256: str) -> None:
-    in_app(reencode, sha256)
+    try:
+        in_app(reencode, sha256)
+    except Problem:
+        pass  # the photo itself is at fault (logged): trying again would not mend it
 
 
 # --- submissions -----------------------------------------------------------------------------

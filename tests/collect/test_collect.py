@@ -70,6 +70,23 @@ def test_a_photo_is_stored_once_by_its_hash(app, as_user):
     assert not Image.open(io.BytesIO(shown.data)).getexif()
 
 
+def test_a_photo_is_there_only_for_those_who_may_see_it(app, as_user, places):
+    """The field app asks (HEAD) before sending a photo it may have sent already: yes for its own
+    user's photo, so it is not sent twice; for anyone else, only when something they may read shows
+    it, as for GET. Otherwise the answer would tell any collector which photos the server holds."""
+    police, collector, grid = as_user("police"), as_user("collector"), as_user("grid")
+    data = jpeg(seed=12, size=(81, 61))
+    url = f"/api/v1/photos/{hashlib.sha256(data).hexdigest()}"
+    assert put_photo(police, data).status_code == 201
+    assert police.c.head(url).status_code == 200 and police.get(url).status_code == 200
+    for other in (collector, grid):  # another collector; a grid worker whose grid nothing shows it in
+        assert other.c.head(url).status_code == 404 and other.get(url).status_code == 404
+    shop = police.post("/api/v1/submissions", json=shop_body(places["grid"]["building"], hashlib.sha256(data).hexdigest()))
+    assert shop.status_code == 201, shop.json
+    assert grid.c.head(url).status_code == 200 and grid.get(url).status_code == 200  # a shop in the grid shows it
+    assert collector.c.head(url).status_code == 404 and collector.get(url).status_code == 404  # reads no shops
+
+
 def test_a_stored_photo_and_every_folder_made_for_it_reach_the_disk(tmp_path, monkeypatch):
     """Nothing lost in a power cut: the file, its name, and the name of each folder made for it are
     synced before the photo's row is written."""
