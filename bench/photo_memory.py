@@ -106,8 +106,7 @@ def measure(tree: Path, photo: Path, threads: int, scratch: Path) -> dict:
     the code of `tree`, in a process of its own (tests/collect/test_images.py uses it too)."""
     instance = Path(tempfile.mkdtemp(dir=scratch))
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(YIBIAO_INSTANCE=str(instance), PHOTO_STORAGE_ROOT=str(instance / "photos"), JOBS_IN_PROCESS="0",
-               SECRET_KEY=env.get("SECRET_KEY", "bench-only"))
+    env.update(YIBIAO_INSTANCE=str(instance), PHOTO_STORAGE_ROOT=str(instance / "photos"), JOBS_IN_PROCESS="0")
     done = subprocess.run([sys.executable, "-c", CHILD, str(photo), str(threads)], cwd=tree, env=env,
                           capture_output=True, text=True)
     if done.returncode != 0:

@@ -16,7 +16,6 @@ ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = Path(tempfile.mkdtemp(prefix="yibiao-tests-"))
 # Config reads the environment when it is imported, so this comes before any app import.
 os.environ["YIBIAO_INSTANCE"] = str(RUN_DIR / "instance")
-os.environ.setdefault("SECRET_KEY", "tests-only")
 os.environ["JOBS_IN_PROCESS"] = "0"
 # Rate-limit counters in memory: a rerun within the minute must not inherit the last run's counts.
 os.environ["RATELIMIT_STORAGE_URI"] = "memory://"

@@ -124,7 +124,6 @@ def test_impossible_capture_times_stored_before_are_forgotten_by_the_migration(t
     script = f"""
 import os
 os.environ["YIBIAO_INSTANCE"] = {str(tmp_path)!r}
-os.environ.pop("SECRET_KEY", None)  # the tests' key is refused outside testing
 os.environ["DATABASE_URL"] = {url!r}
 from flask_migrate import upgrade
 from sqlalchemy import text
