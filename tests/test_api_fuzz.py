@@ -35,7 +35,7 @@ from sqlalchemy import create_engine, text
 from tests.serve import ROOT, free_port, gunicorn, scratch_database
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 20))
-FUZZ_SEED = 4206
+FUZZ_SEED = int(os.environ.get("FUZZ_SEED", 4206))
 IDENTITIES = ["dept", "police", "street", "admin"]  # in this order: see the module's docstring
 EXCLUDED_CHECKS = ["positive_data_acceptance", "use_after_free", "ensure_resource_availability"]
 
